@@ -1,0 +1,214 @@
+#include "privmilter/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <fstream>
+#include <functional>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "privmilter/strings.h"
+
+namespace privmilter {
+
+namespace {
+
+// A config error names the file and line, so an admin can go straight there.
+class ConfigError : public std::runtime_error {
+ public:
+  ConfigError(const std::string& name, const YAML::Node& node, const std::string& what)
+      : std::runtime_error(name + ":" + std::to_string(node.Mark().line + 1) + ": " + what) {}
+};
+
+class ConfigReader {
+ public:
+  ConfigReader(std::filesystem::path base, std::string name) : base_(std::move(base)), name_(std::move(name)) {}
+
+  void require_map(const YAML::Node& node, const std::string& where, const std::set<std::string>& allowed) const {
+    if (!node.IsMap()) throw ConfigError(name_, node, where + " must be a mapping");
+    for (const auto& entry : node) {
+      const auto key = entry.first.as<std::string>();
+      if (!allowed.contains(key)) throw ConfigError(name_, entry.first, "unknown key '" + key + "' in " + where);
+    }
+  }
+
+  std::string string(const YAML::Node& node, const std::string& key) const {
+    if (!node.IsScalar()) throw ConfigError(name_, node, key + " must be a string");
+    return node.as<std::string>();
+  }
+
+  std::size_t size(const YAML::Node& node, const std::string& key, std::size_t min, std::size_t max) const {
+    std::size_t value = 0;
+    try {
+      value = node.as<std::size_t>();
+    } catch (const YAML::Exception&) {
+      throw ConfigError(name_, node, key + " must be a non-negative integer");
+    }
+    if (value < min || value > max) {
+      throw ConfigError(name_, node,
+                        key + " must be between " + std::to_string(min) + " and " + std::to_string(max));
+    }
+    return value;
+  }
+
+  std::vector<std::string> strings(const YAML::Node& node, const std::string& key) const {
+    if (!node.IsSequence()) throw ConfigError(name_, node, key + " must be a list");
+    std::vector<std::string> out;
+    for (const auto& item : node) out.push_back(string(item, key));
+    return out;
+  }
+
+  std::filesystem::path path(const YAML::Node& node, const std::string& key) const {
+    std::filesystem::path value = string(node, key);
+    if (value.empty()) throw ConfigError(name_, node, key + " must not be empty");
+    return value.is_absolute() ? value : (base_ / value).lexically_normal();
+  }
+
+  const std::string& name() const { return name_; }
+
+ private:
+  std::filesystem::path base_;
+  std::string name_;
+};
+
+void read_limits(const ConfigReader& reader, const YAML::Node& node, Config& config) {
+  reader.require_map(node, "limits",
+                     {"max_header_count", "max_header_bytes", "max_recipients", "max_message_bytes",
+                      "max_mime_parts", "max_mime_depth"});
+  auto& session = config.session_limits;
+  auto& content = config.content_limits;
+  if (node["max_header_count"]) session.max_header_count = reader.size(node["max_header_count"], "max_header_count", 10, 1000000);
+  if (node["max_header_bytes"]) session.max_header_bytes = reader.size(node["max_header_bytes"], "max_header_bytes", 1024, 1u << 30);
+  if (node["max_recipients"]) session.max_recipients = reader.size(node["max_recipients"], "max_recipients", 1, 1000000);
+  if (node["max_message_bytes"]) content.max_message_bytes = reader.size(node["max_message_bytes"], "max_message_bytes", 1024, std::size_t{1} << 34);
+  if (node["max_mime_parts"]) content.max_parts = reader.size(node["max_mime_parts"], "max_mime_parts", 1, 1000000);
+  if (node["max_mime_depth"]) content.max_depth = reader.size(node["max_mime_depth"], "max_mime_depth", 1, 1000);
+}
+
+Config parse(const YAML::Node& root, const ConfigReader& reader) {
+  Config config;
+  reader.require_map(root, "the configuration",
+                     {"milter", "firm", "policy", "quarantine", "audit", "spool", "on_error", "log_level",
+                      "limits", "header_prefix"});
+  for (const char* key : {"milter", "firm", "policy", "quarantine", "audit"}) {
+    if (!root[key]) throw ConfigError(reader.name(), root, std::string("missing required key '") + key + "'");
+  }
+
+  const auto milter = root["milter"];
+  reader.require_map(milter, "milter", {"socket"});
+  if (milter["socket"]) config.socket = reader.string(milter["socket"], "milter.socket");
+  if (!valid_socket_spec(config.socket)) {
+    throw ConfigError(reader.name(), milter["socket"],
+                      "milter.socket must be inet:PORT@HOST, inet6:PORT@HOST or unix:/path, not '" + config.socket + "'");
+  }
+
+  const auto firm = root["firm"];
+  reader.require_map(firm, "firm", {"name", "internal_domains", "internal_networks"});
+  if (firm["name"]) config.firm_name = reader.string(firm["name"], "firm.name");
+  if (!firm["internal_domains"]) throw ConfigError(reader.name(), firm, "firm.internal_domains is required");
+  for (auto& domain : reader.strings(firm["internal_domains"], "firm.internal_domains")) {
+    std::string clean = ascii_lower(trim(domain));
+    if (clean.empty() || clean.find('@') != std::string::npos || clean.find('.') == std::string::npos) {
+      throw ConfigError(reader.name(), firm["internal_domains"], "not a domain name: '" + domain + "'");
+    }
+    config.internal_domains.push_back(clean);
+  }
+  if (config.internal_domains.empty()) throw ConfigError(reader.name(), firm["internal_domains"], "firm.internal_domains must not be empty");
+  if (firm["internal_networks"]) {
+    for (auto& text : reader.strings(firm["internal_networks"], "firm.internal_networks")) {
+      auto network = parse_network(text);
+      if (!network) throw ConfigError(reader.name(), firm["internal_networks"], network.error().message);
+      config.internal_networks.push_back(*network);
+    }
+  }
+
+  config.policy_path = reader.path(root["policy"], "policy");
+
+  const auto quarantine = root["quarantine"];
+  reader.require_map(quarantine, "quarantine", {"directory"});
+  if (!quarantine["directory"]) throw ConfigError(reader.name(), quarantine, "quarantine.directory is required");
+  config.quarantine_directory = reader.path(quarantine["directory"], "quarantine.directory");
+
+  const auto audit = root["audit"];
+  reader.require_map(audit, "audit", {"log"});
+  if (!audit["log"]) throw ConfigError(reader.name(), audit, "audit.log is required");
+  config.audit_log_path = reader.path(audit["log"], "audit.log");
+
+  config.spool_directory = config.quarantine_directory.parent_path() / "spool";
+  if (const auto spool = root["spool"]) {
+    reader.require_map(spool, "spool", {"directory", "memory_threshold"});
+    if (spool["directory"]) config.spool_directory = reader.path(spool["directory"], "spool.directory");
+    if (spool["memory_threshold"]) {
+      config.session_limits.spool_memory_threshold =
+          reader.size(spool["memory_threshold"], "spool.memory_threshold", 0, std::size_t{1} << 30);
+    }
+  }
+
+  if (const auto on_error = root["on_error"]) {
+    const auto value = reader.string(on_error, "on_error");
+    if (value == "tempfail") config.on_error = OnError::tempfail;
+    else if (value == "accept") config.on_error = OnError::accept;
+    else throw ConfigError(reader.name(), on_error, "on_error must be tempfail or accept, not '" + value + "'");
+  }
+  if (const auto level = root["log_level"]) {
+    config.log_level = reader.string(level, "log_level");
+    static const std::set<std::string> levels{"trace", "debug", "info", "warning", "error", "critical", "off"};
+    if (!levels.contains(config.log_level)) {
+      throw ConfigError(reader.name(), level, "log_level must be one of trace, debug, info, warning, error, critical, off");
+    }
+  }
+  if (const auto prefix = root["header_prefix"]) {
+    config.header_prefix = reader.string(prefix, "header_prefix");
+    if (config.header_prefix.empty() || config.header_prefix.find_first_of(" :\t\r\n") != std::string::npos) {
+      throw ConfigError(reader.name(), prefix, "header_prefix must be a header field name");
+    }
+  }
+  if (const auto limits = root["limits"]) read_limits(reader, limits, config);
+  return config;
+}
+
+}  // namespace
+
+bool valid_socket_spec(const std::string& spec) {
+  auto colon = spec.find(':');
+  if (colon == std::string::npos) return false;
+  const std::string kind = spec.substr(0, colon);
+  const std::string rest = spec.substr(colon + 1);
+  if (kind == "unix" || kind == "local") return !rest.empty();
+  if (kind == "inet" || kind == "inet6") {
+    auto at = rest.find('@');
+    const std::string port = rest.substr(0, at);
+    if (port.empty() || port.find_first_not_of("0123456789") != std::string::npos) return false;
+    const long number = std::stol(port);
+    return number > 0 && number < 65536;
+  }
+  return false;
+}
+
+Result<Config> load_config_string(const std::string& yaml, const std::filesystem::path& base, const std::string& name) {
+  try {
+    YAML::Node root = YAML::Load(yaml);
+    ConfigReader reader(base, name);
+    Config config = parse(root, reader);
+    config.source = name;
+    return config;
+  } catch (const YAML::ParserException& e) {
+    return make_error(name + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+  } catch (const std::exception& e) {
+    return make_error(e.what());
+  }
+}
+
+Result<Config> load_config_file(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  if (!in) return make_error("cannot read configuration file " + path.string());
+  std::stringstream text;
+  text << in.rdbuf();
+  auto absolute = std::filesystem::absolute(path);
+  auto config = load_config_string(text.str(), absolute.parent_path(), path.string());
+  if (config) config->source = absolute;
+  return config;
+}
+
+}  // namespace privmilter

@@ -1,0 +1,57 @@
+// Names of the shared enums as they appear in policy files, logs and JSON.
+
+#include "privmilter/message_facts.h"
+#include "privmilter/mta_edits.h"
+#include "privmilter/verdict.h"
+
+namespace privmilter {
+
+std::string_view to_string(Action action) {
+  switch (action) {
+    case Action::accept: return "accept";
+    case Action::add_header: return "add_header";
+    case Action::quarantine: return "quarantine";
+    case Action::reject: return "reject";
+  }
+  return "unknown";
+}
+
+bool parse_action(std::string_view text, Action& out) {
+  for (Action action : {Action::accept, Action::add_header, Action::quarantine, Action::reject}) {
+    if (text == to_string(action)) {
+      out = action;
+      return true;
+    }
+  }
+  return false;
+}
+
+std::string_view to_string(Disposition disposition) {
+  switch (disposition) {
+    case Disposition::accept: return "accept";
+    case Disposition::reject: return "reject";
+    case Disposition::tempfail: return "tempfail";
+    case Disposition::discard: return "discard";
+  }
+  return "unknown";
+}
+
+std::string_view to_string(EncryptionState state) {
+  switch (state) {
+    case EncryptionState::none: return "none";
+    case EncryptionState::smime_enveloped: return "smime-enveloped";
+    case EncryptionState::pgp_mime_encrypted: return "pgp-mime-encrypted";
+  }
+  return "unknown";
+}
+
+std::string_view to_string(SegmentKind kind) {
+  switch (kind) {
+    case SegmentKind::subject: return "subject";
+    case SegmentKind::body: return "body";
+    case SegmentKind::attachment: return "attachment";
+  }
+  return "unknown";
+}
+
+}  // namespace privmilter

@@ -1,0 +1,60 @@
+#pragma once
+// The daemon's configuration (privmilter.yaml), validated as a whole.
+// Immutable once loaded; relative paths are resolved against the directory
+// of the configuration file.
+
+#include <cstddef>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "privmilter/directory.h"
+#include "privmilter/result.h"
+
+namespace privmilter {
+
+// What the daemon answers when it cannot reach a decision (internal error,
+// exception, limit hit). tempfail keeps the mail at the MTA.
+enum class OnError { tempfail, accept };
+
+struct ContentLimits {
+  std::size_t max_message_bytes = 64u << 20;  // larger messages are not parsed: on_error
+  std::size_t max_parts = 1000;
+  std::size_t max_depth = 64;
+};
+
+struct SessionLimits {
+  std::size_t max_header_count = 1000;
+  std::size_t max_header_bytes = 1u << 20;
+  std::size_t max_recipients = 10000;
+  std::size_t spool_memory_threshold = 1u << 20;
+};
+
+struct Config {
+  std::filesystem::path source;  // the file this was loaded from
+  std::string socket = "inet:8891@127.0.0.1";
+  std::string firm_name;
+  std::vector<std::string> internal_domains;
+  std::vector<Network> internal_networks;
+  std::filesystem::path policy_path;
+  std::filesystem::path quarantine_directory;
+  std::filesystem::path audit_log_path;
+  std::filesystem::path spool_directory;
+  OnError on_error = OnError::tempfail;
+  std::string log_level = "info";
+  std::string header_prefix = "X-Privmilter";
+  SessionLimits session_limits;
+  ContentLimits content_limits;
+
+  Directory directory() const { return Directory(internal_domains, internal_networks); }
+};
+
+// True for "inet:PORT@HOST", "inet6:PORT@HOST", "unix:/path" (or "local:").
+bool valid_socket_spec(const std::string& spec);
+
+Result<Config> load_config_file(const std::filesystem::path& path);
+// `base` resolves relative paths; `name` labels error messages.
+Result<Config> load_config_string(const std::string& yaml, const std::filesystem::path& base,
+                                  const std::string& name);
+
+}  // namespace privmilter

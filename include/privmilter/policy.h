@@ -1,0 +1,29 @@
+#pragma once
+// The compiled policy and its evaluation. Evaluation is pure: facts and
+// envelope in, verdict with evidence out; no I/O, no clock, no globals.
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "privmilter/directory.h"
+#include "privmilter/envelope.h"
+#include "privmilter/message_facts.h"
+#include "privmilter/result.h"
+#include "privmilter/verdict.h"
+
+namespace privmilter {
+
+class Policy;  // immutable after loading; safe to share between threads
+
+// Errors name the file and line: "policy.yaml:12: unknown action 'rejct'".
+Result<std::shared_ptr<const Policy>> load_policy_file(const std::filesystem::path& path);
+Result<std::shared_ptr<const Policy>> load_policy_string(const std::string& yaml,
+                                                         const std::string& name);
+
+std::size_t rule_count(const Policy& policy);
+
+Verdict evaluate(const Policy& policy, const MessageFacts& facts, const Envelope& envelope,
+                 const Directory& directory);
+
+}  // namespace privmilter

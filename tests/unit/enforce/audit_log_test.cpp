@@ -1,0 +1,88 @@
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <sstream>
+#include <thread>
+
+#include "privmilter/enforce.h"
+#include "unit/temp_dir.h"
+
+namespace privmilter {
+namespace {
+
+using testing::read_file;
+using testing::TempDir;
+
+AuditRecord sample_record(const std::string& reference) {
+  return AuditRecord{.time = std::chrono::system_clock::time_point(std::chrono::milliseconds(1795000000123)),
+                     .reference = reference,
+                     .queue_id = "4ABC123",
+                     .sender = "alice@examplelaw.com",
+                     .recipients = {"bob@client.example"},
+                     .action = "quarantine",
+                     .disposition = "discard",
+                     .rules = {"privileged-unencrypted-external"},
+                     .evidence = {{"privileged-unencrypted-external", "regex:us_ssn", "1 text/plain", "***-**-**89"}},
+                     .quarantine_id = reference,
+                     .error = {}};
+}
+
+std::vector<nlohmann::json> lines_of(const std::string& content) {
+  std::vector<nlohmann::json> lines;
+  std::istringstream in(content);
+  for (std::string line; std::getline(in, line);) lines.push_back(nlohmann::json::parse(line));
+  return lines;
+}
+
+TEST(AuditLog, AppendsOneJsonLinePerDecision) {
+  TempDir tmp;
+  AuditLog log(tmp / "audit" / "audit.log");
+  ASSERT_TRUE(log.open().ok());
+  ASSERT_TRUE(log.append(sample_record("ref-1")).ok());
+  ASSERT_TRUE(log.append(sample_record("ref-2")).ok());
+
+  auto lines = lines_of(read_file(tmp / "audit" / "audit.log"));
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0]["ref"], "ref-1");
+  EXPECT_EQ(lines[1]["ref"], "ref-2");
+  EXPECT_EQ(lines[0]["time"], "2026-11-18T11:06:40.123Z");
+  EXPECT_EQ(lines[0]["action"], "quarantine");
+  EXPECT_EQ(lines[0]["disposition"], "discard");
+  EXPECT_EQ(lines[0]["recipients"][0], "bob@client.example");
+  EXPECT_EQ(lines[0]["evidence"][0]["match"], "***-**-**89");
+}
+
+TEST(AuditLog, KeepsLinesWholeUnderConcurrentWriters) {
+  TempDir tmp;
+  AuditLog log(tmp / "audit.log");
+  ASSERT_TRUE(log.open().ok());
+  std::vector<std::thread> writers;
+  for (int t = 0; t < 4; ++t) {
+    writers.emplace_back([&log, t] {
+      for (int i = 0; i < 200; ++i) EXPECT_TRUE(log.append(sample_record(std::to_string(t) + "-" + std::to_string(i))).ok());
+    });
+  }
+  for (auto& writer : writers) writer.join();
+  EXPECT_EQ(lines_of(read_file(tmp / "audit.log")).size(), 800u);
+}
+
+TEST(AuditLog, ReportsAFullDisk) {
+  AuditLog log("/dev/full");
+  ASSERT_TRUE(log.open().ok());
+  auto appended = log.append(sample_record("ref"));
+  ASSERT_FALSE(appended.ok());
+  EXPECT_NE(appended.error().message.find("No space"), std::string::npos);
+}
+
+TEST(AuditLog, InvalidUtf8InAnAddressDoesNotBreakTheRecord) {
+  TempDir tmp;
+  AuditLog log(tmp / "audit.log");
+  ASSERT_TRUE(log.open().ok());
+  auto record = sample_record("ref");
+  record.sender = "al\xff\xfeice@examplelaw.com";
+  ASSERT_TRUE(log.append(record).ok());
+  EXPECT_EQ(lines_of(read_file(tmp / "audit.log")).size(), 1u);
+}
+
+}  // namespace
+}  // namespace privmilter
