@@ -1,0 +1,95 @@
+#pragma once
+// The compiled form of a policy file: rules whose conditions hold
+// ready-to-run matchers. Built by the loader, read by the evaluator; never
+// changed after loading, so one Policy can serve every milter thread.
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "privmilter/message_facts.h"
+#include "privmilter/verdict.h"
+#include "text_matcher.h"
+
+namespace privmilter {
+
+struct Condition;
+
+// Which kinds of text a content condition looks at.
+struct SegmentFilter {
+  bool subject = true;
+  bool body = true;
+  bool attachment = true;
+
+  bool admits(SegmentKind kind) const {
+    switch (kind) {
+      case SegmentKind::subject: return subject;
+      case SegmentKind::body: return body;
+      case SegmentKind::attachment: return attachment;
+    }
+    return false;
+  }
+};
+
+struct ContentCondition {
+  std::shared_ptr<const TextMatcher> matcher;  // shared by every rule naming the same list
+  SegmentFilter in;
+};
+
+struct EncryptionCondition {
+  bool unencrypted = true;  // true: fires for clear-text messages; false: for encrypted ones
+};
+
+enum class RecipientScope {
+  external,  // at least one recipient outside the firm
+  internal,  // every recipient inside the firm (and at least one recipient)
+};
+
+struct RecipientCondition {
+  RecipientScope scope = RecipientScope::external;
+};
+
+struct AllCondition {
+  std::vector<Condition> children;
+};
+
+struct AnyCondition {
+  std::vector<Condition> children;
+};
+
+struct NotCondition {
+  std::unique_ptr<Condition> child;
+};
+
+struct Condition {
+  std::variant<ContentCondition, EncryptionCondition, RecipientCondition, AllCondition,
+               AnyCondition, NotCondition>
+      node;
+};
+
+struct Rule {
+  std::string id;
+  std::string description;
+  std::optional<Condition> when;  // absent: the rule always fires
+  Action action = Action::accept;
+  std::optional<HeaderField> header;  // set exactly when action is add_header
+  std::optional<SmtpReply> reply;     // set exactly when action is reject
+};
+
+class Policy {
+ public:
+  Policy(std::string source, std::vector<Rule> rules)
+      : source_(std::move(source)), rules_(std::move(rules)) {}
+
+  const std::string& source() const { return source_; }
+  const std::vector<Rule>& rules() const { return rules_; }
+
+ private:
+  std::string source_;
+  std::vector<Rule> rules_;
+};
+
+}  // namespace privmilter

@@ -1,0 +1,138 @@
+#include "condition_parser.h"
+
+#include <array>
+#include <utility>
+
+#include "yaml_reader.h"
+
+namespace privmilter {
+namespace {
+
+// Deeper nesting is certainly a mistake, and bounding it bounds the
+// recursion of both loader and evaluator.
+constexpr int kMaxConditionDepth = 32;
+
+constexpr std::string_view kConditionNames =
+    "content, unencrypted, recipient, all, any or not";
+
+Condition parse_at_depth(const YAML::Node& node, const NamedMatchers& named, int depth);
+
+std::shared_ptr<const TextMatcher> named_matcher(
+    const std::map<std::string, std::shared_ptr<const TextMatcher>, std::less<>>& table,
+    const YAML::Node& node, std::string_view kind) {
+  const std::string name = read_string(node, kind);
+  const auto found = table.find(name);
+  if (found == table.end()) {
+    fail_at(node, "unknown " + std::string(kind) + " " + in_quotes(name) + " (define it under " +
+                      std::string(kind) + "s:)");
+  }
+  return found->second;
+}
+
+std::shared_ptr<const TextMatcher> compiled_or_fail(Result<std::unique_ptr<TextMatcher>> compiled,
+                                                    const YAML::Node& node) {
+  if (!compiled.ok()) fail_at(node, compiled.error().message);
+  return std::shared_ptr<const TextMatcher>(std::move(compiled).value());
+}
+
+SegmentFilter read_segment_filter(const YAML::Node& node) {
+  const std::vector<YAML::Node> items = sequence_items(node, "'in'");
+  if (items.empty()) fail_at(node, "'in' needs at least one of subject, body, attachment");
+  SegmentFilter filter{false, false, false};
+  for (const YAML::Node& item : items) {
+    const std::string kind = read_string(item, "an 'in' entry");
+    if (kind == to_string(SegmentKind::subject)) {
+      filter.subject = true;
+    } else if (kind == to_string(SegmentKind::body)) {
+      filter.body = true;
+    } else if (kind == to_string(SegmentKind::attachment)) {
+      filter.attachment = true;
+    } else {
+      fail_at(item, "unknown text kind " + in_quotes(kind) + " (expected subject, body or attachment)");
+    }
+  }
+  return filter;
+}
+
+ContentCondition parse_content(const YAML::Node& node, const NamedMatchers& named) {
+  const MapReader content(node, "content condition", {"list", "phrases", "pattern", "regex", "in"});
+  const std::array<std::string_view, 4> sources = {"list", "phrases", "pattern", "regex"};
+  int source_count = 0;
+  for (const std::string_view source : sources) source_count += content.find(source) ? 1 : 0;
+  if (source_count != 1) {
+    fail_at(node, "a content condition needs exactly one of list, phrases, pattern or regex");
+  }
+
+  ContentCondition condition;
+  if (const auto list = content.find("list")) {
+    condition.matcher = named_matcher(named.lists, *list, "list");
+  } else if (const auto phrases = content.find("phrases")) {
+    condition.matcher = compiled_or_fail(
+        compile_phrase_matcher("phrases:inline", read_phrases(*phrases, "phrases")), *phrases);
+  } else if (const auto pattern = content.find("pattern")) {
+    condition.matcher = named_matcher(named.patterns, *pattern, "pattern");
+  } else if (const auto regex = content.find("regex")) {
+    condition.matcher =
+        compiled_or_fail(compile_regex_matcher("regex:inline", read_string(*regex, "regex")), *regex);
+  }
+  if (const auto in = content.find("in")) condition.in = read_segment_filter(*in);
+  return condition;
+}
+
+RecipientCondition parse_recipient(const YAML::Node& node) {
+  const std::string scope = read_string(node, "recipient");
+  if (scope == "external") return {RecipientScope::external};
+  if (scope == "internal") return {RecipientScope::internal};
+  fail_at(node, "recipient must be external or internal, not " + in_quotes(scope));
+}
+
+std::vector<Condition> parse_children(const YAML::Node& node, const NamedMatchers& named,
+                                      std::string_view combinator, int depth) {
+  const std::vector<YAML::Node> items = sequence_items(node, in_quotes(combinator));
+  if (items.empty()) fail_at(node, in_quotes(combinator) + " needs at least one condition");
+  std::vector<Condition> children;
+  for (const YAML::Node& item : items) children.push_back(parse_at_depth(item, named, depth + 1));
+  return children;
+}
+
+Condition parse_at_depth(const YAML::Node& node, const NamedMatchers& named, int depth) {
+  if (depth > kMaxConditionDepth) {
+    fail_at(node, "conditions nested more than " + std::to_string(kMaxConditionDepth) + " deep");
+  }
+  const std::vector<MapEntry> entries = map_entries(node, "a condition");
+  if (entries.size() != 1) {
+    fail_at(node, "a condition is exactly one of " + std::string(kConditionNames) +
+                      "; combine several with all: [...]");
+  }
+  const MapEntry& entry = entries.front();
+  if (entry.key == "content") return {parse_content(entry.value, named)};
+  if (entry.key == "unencrypted") return {EncryptionCondition{read_bool(entry.value, "unencrypted")}};
+  if (entry.key == "recipient") return {parse_recipient(entry.value)};
+  if (entry.key == "all") return {AllCondition{parse_children(entry.value, named, "all", depth)}};
+  if (entry.key == "any") return {AnyCondition{parse_children(entry.value, named, "any", depth)}};
+  if (entry.key == "not") {
+    return {NotCondition{std::make_unique<Condition>(parse_at_depth(entry.value, named, depth + 1))}};
+  }
+  fail_at(entry.key_node,
+          "unknown condition " + in_quotes(entry.key) + " (expected " + std::string(kConditionNames) + ")");
+}
+
+}  // namespace
+
+Condition parse_condition(const YAML::Node& node, const NamedMatchers& named) {
+  return parse_at_depth(node, named, 1);
+}
+
+std::vector<std::string> read_phrases(const YAML::Node& node, std::string_view what) {
+  const std::vector<YAML::Node> items = sequence_items(node, what);
+  if (items.empty()) fail_at(node, std::string(what) + " needs at least one phrase");
+  std::vector<std::string> phrases;
+  for (const YAML::Node& item : items) {
+    std::string phrase = read_string(item, "a phrase");
+    if (phrase.find_first_not_of(" \t\r\n\f\v") == std::string::npos) fail_at(item, "empty phrase");
+    phrases.push_back(std::move(phrase));
+  }
+  return phrases;
+}
+
+}  // namespace privmilter

@@ -1,0 +1,17 @@
+#pragma once
+// Masking what a pattern matched before it goes into evidence, so audit
+// logs and quarantine records show where a rule fired without repeating
+// the personal data that made it fire.
+
+#include <string>
+#include <string_view>
+
+namespace privmilter {
+
+// Replaces every letter and digit (and every non-ASCII character) with '*';
+// a match of 8 or more characters keeps its last 2 as written, so
+// "123-45-6789" becomes "***-**-**89". Control characters become spaces,
+// and very long matches are cut short and end in "...".
+std::string mask_match(std::string_view match);
+
+}  // namespace privmilter

@@ -1,0 +1,156 @@
+// Phrase lists compile to one RE2 alternation with one capture group per
+// phrase. RE2 finds the match span with its DFA and only runs the slower
+// capture engine over that short span, so the group that names the phrase
+// costs almost nothing.
+
+#include <re2/re2.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <utility>
+
+#include "text_matcher.h"
+
+namespace privmilter {
+namespace {
+
+// A word is letters, digits, combining marks and '_' in any script. RE2's
+// \b only knows ASCII, so boundaries are spelled out as "start of text or a
+// non-word character"; the character consumed there is outside the group.
+constexpr std::string_view kWordCharacterClass = "[\\p{L}\\p{N}\\p{M}_]";
+constexpr std::string_view kLeftBoundary = "(?:^|[^\\p{L}\\p{N}\\p{M}_])";
+constexpr std::string_view kRightBoundary = "(?:$|[^\\p{L}\\p{N}\\p{M}_])";
+// \p{Z} covers the no-break spaces that HTML-to-text conversion leaves.
+constexpr std::string_view kWhitespaceRun = "[\\s\\p{Z}]+";
+// Large lists with Unicode case folding outgrow RE2's 8 MiB default.
+constexpr std::int64_t kPhraseListMemoryBudget = std::int64_t{64} << 20;
+
+bool is_phrase_whitespace(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+std::vector<std::string_view> split_words(std::string_view phrase) {
+  std::vector<std::string_view> words;
+  std::size_t position = 0;
+  while (position < phrase.size()) {
+    while (position < phrase.size() && is_phrase_whitespace(phrase[position])) ++position;
+    const std::size_t start = position;
+    while (position < phrase.size() && !is_phrase_whitespace(phrase[position])) ++position;
+    if (position > start) words.push_back(phrase.substr(start, position - start));
+  }
+  return words;
+}
+
+re2::StringPiece piece(std::string_view text) { return {text.data(), text.size()}; }
+
+class PhraseBoundaryRules {
+ public:
+  PhraseBoundaryRules()
+      : word_at_start_("^" + std::string(kWordCharacterClass), quiet_options()),
+        word_at_end_(std::string(kWordCharacterClass) + "$", quiet_options()) {}
+
+  // The alternative for one phrase; its only capture group is the phrase.
+  std::string alternative(const std::vector<std::string_view>& words) const {
+    std::string body;
+    for (const std::string_view word : words) {
+      if (!body.empty()) body += kWhitespaceRun;
+      body += RE2::QuoteMeta(piece(word));
+    }
+    std::string pattern;
+    if (RE2::PartialMatch(piece(words.front()), word_at_start_)) pattern += kLeftBoundary;
+    pattern += "(" + body + ")";
+    if (RE2::PartialMatch(piece(words.back()), word_at_end_)) pattern += kRightBoundary;
+    return pattern;
+  }
+
+ private:
+  static RE2::Options quiet_options() {
+    RE2::Options options;
+    options.set_log_errors(false);
+    return options;
+  }
+
+  RE2 word_at_start_;
+  RE2 word_at_end_;
+};
+
+class PhraseMatcher final : public TextMatcher {
+ public:
+  PhraseMatcher(std::string detector, std::unique_ptr<RE2> alternation,
+                std::vector<std::string> phrase_of_group)
+      : detector_(std::move(detector)),
+        alternation_(std::move(alternation)),
+        phrase_of_group_(std::move(phrase_of_group)) {}
+
+  const std::string& detector() const override { return detector_; }
+
+  std::size_t find(std::string_view text, std::size_t limit,
+                   std::vector<std::string>& shown) const override {
+    std::vector<re2::StringPiece> groups(phrase_of_group_.size() + 1);
+    std::size_t found = 0;
+    std::size_t position = 0;
+    while (found < limit && position <= text.size()) {
+      if (!alternation_->Match(piece(text), position, text.size(), RE2::UNANCHORED, groups.data(),
+                               static_cast<int>(groups.size()))) {
+        break;
+      }
+      const auto matched = std::find_if(groups.begin() + 1, groups.end(),
+                                        [](const re2::StringPiece& group) { return group.data(); });
+      if (matched == groups.end()) break;
+      shown.push_back(phrase_of_group_[static_cast<std::size_t>(matched - groups.begin() - 1)]);
+      ++found;
+      // Resume right after the phrase, not after the boundary character the
+      // alternative consumed: that character may open the next match.
+      position = static_cast<std::size_t>(matched->data() + matched->size() - text.data());
+    }
+    return found;
+  }
+
+ private:
+  std::string detector_;
+  std::unique_ptr<RE2> alternation_;
+  std::vector<std::string> phrase_of_group_;  // index i: capture group i + 1
+};
+
+std::string_view trim(std::string_view text) {
+  while (!text.empty() && is_phrase_whitespace(text.front())) text.remove_prefix(1);
+  while (!text.empty() && is_phrase_whitespace(text.back())) text.remove_suffix(1);
+  return text;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<TextMatcher>> compile_phrase_matcher(
+    std::string detector, const std::vector<std::string>& phrases) {
+  if (phrases.empty()) return make_error("a phrase list needs at least one phrase");
+  std::vector<std::string> ordered;
+  for (const std::string& phrase : phrases) {
+    const std::string_view trimmed = trim(phrase);
+    if (trimmed.empty()) return make_error("empty phrase");
+    ordered.emplace_back(trimmed);
+  }
+  // Alternatives are tried in order at each position, so longer phrases go
+  // first: "privileged and confidential" is the better evidence than "privileged".
+  std::stable_sort(ordered.begin(), ordered.end(),
+                   [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+
+  const PhraseBoundaryRules boundaries;
+  std::string pattern;
+  for (const std::string& phrase : ordered) {
+    if (!pattern.empty()) pattern += '|';
+    pattern += boundaries.alternative(split_words(phrase));
+  }
+
+  RE2::Options options;
+  options.set_case_sensitive(false);
+  options.set_log_errors(false);
+  options.set_max_mem(kPhraseListMemoryBudget);
+  auto alternation = std::make_unique<RE2>(pattern, options);
+  if (!alternation->ok()) {
+    return make_error("cannot compile phrase list: " + alternation->error());
+  }
+  return std::unique_ptr<TextMatcher>(
+      std::make_unique<PhraseMatcher>(std::move(detector), std::move(alternation), std::move(ordered)));
+}
+
+}  // namespace privmilter
