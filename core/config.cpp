@@ -90,7 +90,7 @@ Config parse(const YAML::Node& root, const ConfigReader& reader) {
   Config config;
   reader.require_map(root, "the configuration",
                      {"milter", "firm", "policy", "quarantine", "audit", "spool", "on_error", "log_level",
-                      "limits", "header_prefix"});
+                      "limits"});
   for (const char* key : {"milter", "firm", "policy", "quarantine", "audit"}) {
     if (!root[key]) throw ConfigError(reader.name(), root, std::string("missing required key '") + key + "'");
   }
@@ -156,12 +156,6 @@ Config parse(const YAML::Node& root, const ConfigReader& reader) {
     static const std::set<std::string> levels{"trace", "debug", "info", "warning", "error", "critical", "off"};
     if (!levels.contains(config.log_level)) {
       throw ConfigError(reader.name(), level, "log_level must be one of trace, debug, info, warning, error, critical, off");
-    }
-  }
-  if (const auto prefix = root["header_prefix"]) {
-    config.header_prefix = reader.string(prefix, "header_prefix");
-    if (config.header_prefix.empty() || config.header_prefix.find_first_of(" :\t\r\n") != std::string::npos) {
-      throw ConfigError(reader.name(), prefix, "header_prefix must be a header field name");
     }
   }
   if (const auto limits = root["limits"]) read_limits(reader, limits, config);

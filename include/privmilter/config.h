@@ -42,7 +42,6 @@ struct Config {
   std::filesystem::path spool_directory;
   OnError on_error = OnError::tempfail;
   std::string log_level = "info";
-  std::string header_prefix = "X-Privmilter";
   SessionLimits session_limits;
   ContentLimits content_limits;
 
