@@ -1,0 +1,274 @@
+#include "callbacks.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <spdlog/spdlog.h>
+#include <sys/socket.h>
+
+#include <array>
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include "session.h"
+
+namespace privmilter::milter {
+
+namespace {
+
+std::atomic<const Engine*> g_engine{nullptr};
+
+sfsistat on_error_status() {
+  const Engine* engine = g_engine.load();
+  if (engine != nullptr && engine->snapshot()->config->on_error == OnError::accept) return SMFIS_ACCEPT;
+  return SMFIS_TEMPFAIL;
+}
+
+// The one exception barrier at the C boundary: nothing thrown inside a
+// stage may unwind into libmilter.
+template <typename Stage>
+sfsistat guarded(const char* stage_name, Stage&& stage) noexcept {
+  try {
+    return stage();
+  } catch (const std::exception& e) {
+    try {
+      spdlog::error("internal error at {}: {}", stage_name, e.what());
+    } catch (...) {
+    }
+  } catch (...) {
+    try {
+      spdlog::error("internal error at {}: unknown exception", stage_name);
+    } catch (...) {
+    }
+  }
+  return on_error_status();
+}
+
+Connection* connection_of(SMFICTX* ctx) { return static_cast<Connection*>(smfi_getpriv(ctx)); }
+
+std::string macro(SMFICTX* ctx, const char* name) {
+  const char* value = smfi_getsymval(ctx, const_cast<char*>(name));
+  return value != nullptr ? std::string(value) : std::string();
+}
+
+sfsistat to_status(StageReply reply) {
+  switch (reply) {
+    case StageReply::proceed: return SMFIS_CONTINUE;
+    case StageReply::accept: return SMFIS_ACCEPT;
+    case StageReply::tempfail: return SMFIS_TEMPFAIL;
+  }
+  return SMFIS_TEMPFAIL;
+}
+
+std::string address_text(const sockaddr* address) {
+  if (address == nullptr) return {};
+  std::array<char, INET6_ADDRSTRLEN> text{};
+  if (address->sa_family == AF_INET) {
+    const auto* v4 = reinterpret_cast<const sockaddr_in*>(address);
+    if (inet_ntop(AF_INET, &v4->sin_addr, text.data(), text.size()) != nullptr) return text.data();
+  } else if (address->sa_family == AF_INET6) {
+    const auto* v6 = reinterpret_cast<const sockaddr_in6*>(address);
+    if (inet_ntop(AF_INET6, &v6->sin6_addr, text.data(), text.size()) != nullptr) return text.data();
+  }
+  return {};
+}
+
+// SMTP reply text must not carry line breaks, and libmilter treats '%' as
+// a format character.
+std::string reply_text(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '\r' || c == '\n') {
+      out += ' ';
+    } else if (c == '%') {
+      out += "%%";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+sfsistat set_reply(SMFICTX* ctx, const SmtpReply& reply) {
+  std::string code = reply.code;
+  std::string xcode = reply.xcode;
+  std::string text = reply_text(reply.text);
+  if (smfi_setreply(ctx, code.data(), xcode.data(), text.data()) != MI_SUCCESS) {
+    spdlog::warn("the MTA refused the reply text; it will use its default");
+  }
+  return SMFIS_CONTINUE;
+}
+
+// Stage-specific macros this filter reads, requested explicitly so that
+// Postfix and Sendmail send them whatever their defaults.
+constexpr std::array<std::pair<int, const char*>, 4> kMacros{{
+    {SMFIM_CONNECT, "j {daemon_name} {client_addr} {client_name} _"},
+    {SMFIM_ENVFROM, "i {auth_authen} {auth_type}"},
+    {SMFIM_ENVRCPT, "i"},
+    {SMFIM_EOM, "i {msg_id}"},
+}};
+
+sfsistat xx_negotiate(SMFICTX* ctx, unsigned long f0, unsigned long f1, unsigned long, unsigned long,
+                      unsigned long* pf0, unsigned long* pf1, unsigned long* pf2, unsigned long* pf3) {
+  return guarded("negotiate", [&] {
+    const unsigned long wanted_actions = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE | SMFIF_SETSYMLIST;
+    *pf0 = f0 & wanted_actions;
+    // Stages this filter never looks at are not sent at all.
+    const unsigned long wanted_steps = SMFIP_NOHELO | SMFIP_NOUNKNOWN;
+    *pf1 = f1 & wanted_steps;
+    *pf2 = 0;
+    *pf3 = 0;
+    if ((f0 & SMFIF_SETSYMLIST) != 0) {
+      for (const auto& [stage, names] : kMacros) {
+        if (smfi_setsymlist(ctx, stage, const_cast<char*>(names)) != MI_SUCCESS) {
+          spdlog::warn("could not request macros for stage {}", stage);
+        }
+      }
+    }
+    return SMFIS_CONTINUE;
+  });
+}
+
+sfsistat xx_connect(SMFICTX* ctx, char* hostname, _SOCK_ADDR* hostaddr) {
+  return guarded("connect", [&] {
+    const Engine* engine = g_engine.load();
+    if (engine == nullptr) return on_error_status();
+    auto connection = std::make_unique<Connection>(*engine);
+    std::string client_addr = address_text(hostaddr);
+    if (client_addr.empty()) client_addr = macro(ctx, "{client_addr}");
+    connection->on_connect(hostname != nullptr ? hostname : "", client_addr, macro(ctx, "{daemon_name}"));
+    if (smfi_setpriv(ctx, connection.get()) != MI_SUCCESS) return on_error_status();
+    connection.release();  // owned by libmilter's context until xx_close
+    return SMFIS_CONTINUE;
+  });
+}
+
+sfsistat xx_envfrom(SMFICTX* ctx, char** argv) {
+  return guarded("MAIL", [&] {
+    Connection* connection = connection_of(ctx);
+    if (connection == nullptr) return on_error_status();
+    const char* sender = (argv != nullptr && argv[0] != nullptr) ? argv[0] : "";
+    return to_status(connection->on_mail(sender, macro(ctx, "{auth_authen}"), macro(ctx, "i")));
+  });
+}
+
+sfsistat xx_envrcpt(SMFICTX* ctx, char** argv) {
+  return guarded("RCPT", [&] {
+    Connection* connection = connection_of(ctx);
+    if (connection == nullptr) return on_error_status();
+    const char* recipient = (argv != nullptr && argv[0] != nullptr) ? argv[0] : "";
+    StageReply reply = connection->on_rcpt(recipient);
+    // ACCEPT at RCPT would accept only this recipient; the message-level
+    // decision waits for DATA, when every recipient is known.
+    return reply == StageReply::accept ? SMFIS_CONTINUE : to_status(reply);
+  });
+}
+
+sfsistat xx_data(SMFICTX* ctx) {
+  return guarded("DATA", [&] {
+    Connection* connection = connection_of(ctx);
+    if (connection == nullptr) return on_error_status();
+    return to_status(connection->on_data());
+  });
+}
+
+sfsistat xx_header(SMFICTX* ctx, char* name, char* value) {
+  return guarded("header", [&] {
+    Connection* connection = connection_of(ctx);
+    if (connection == nullptr) return on_error_status();
+    return to_status(connection->on_header(name != nullptr ? name : "", value != nullptr ? value : ""));
+  });
+}
+
+sfsistat xx_eoh(SMFICTX* ctx) {
+  return guarded("end of headers", [&] {
+    Connection* connection = connection_of(ctx);
+    if (connection == nullptr) return on_error_status();
+    return to_status(connection->on_end_of_headers());
+  });
+}
+
+sfsistat xx_body(SMFICTX* ctx, unsigned char* chunk, size_t length) {
+  return guarded("body", [&] {
+    Connection* connection = connection_of(ctx);
+    if (connection == nullptr) return on_error_status();
+    return to_status(connection->on_body(std::string_view(reinterpret_cast<const char*>(chunk), length)));
+  });
+}
+
+sfsistat apply_edits(SMFICTX* ctx, const MtaEdits& edits) {
+  for (const auto& header : edits.add_headers) {
+    std::string name = header.name;
+    std::string value = header.value;
+    if (smfi_addheader(ctx, name.data(), value.data()) != MI_SUCCESS) {
+      spdlog::error("the MTA refused header {}; answering per on_error", header.name);
+      return on_error_status();
+    }
+  }
+  switch (edits.disposition) {
+    case Disposition::accept:
+      return SMFIS_CONTINUE;
+    case Disposition::discard:
+      return SMFIS_DISCARD;
+    case Disposition::reject:
+      if (edits.reply) set_reply(ctx, *edits.reply);
+      return SMFIS_REJECT;
+    case Disposition::tempfail:
+      if (edits.reply) set_reply(ctx, *edits.reply);
+      return SMFIS_TEMPFAIL;
+  }
+  return SMFIS_TEMPFAIL;
+}
+
+sfsistat xx_eom(SMFICTX* ctx) {
+  return guarded("end of message", [&] {
+    Connection* connection = connection_of(ctx);
+    if (connection == nullptr) return on_error_status();
+    const MtaEdits edits = connection->on_end_of_message(macro(ctx, "i"));
+    return apply_edits(ctx, edits);
+  });
+}
+
+sfsistat xx_abort(SMFICTX* ctx) {
+  return guarded("abort", [&] {
+    if (Connection* connection = connection_of(ctx)) connection->on_abort();
+    return SMFIS_CONTINUE;
+  });
+}
+
+// Runs exactly once per connection, possibly before connect: the private
+// pointer may be null.
+sfsistat xx_close(SMFICTX* ctx) {
+  return guarded("close", [&] {
+    std::unique_ptr<Connection> connection(connection_of(ctx));
+    smfi_setpriv(ctx, nullptr);
+    return SMFIS_CONTINUE;
+  });
+}
+
+}  // namespace
+
+void set_engine(const Engine* engine) { g_engine.store(engine); }
+
+smfiDesc make_filter_description() {
+  smfiDesc description{};
+  description.xxfi_name = const_cast<char*>("privmilter");
+  description.xxfi_version = SMFI_VERSION;
+  description.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE | SMFIF_SETSYMLIST;
+  description.xxfi_connect = xx_connect;
+  description.xxfi_helo = nullptr;
+  description.xxfi_envfrom = xx_envfrom;
+  description.xxfi_envrcpt = xx_envrcpt;
+  description.xxfi_header = xx_header;
+  description.xxfi_eoh = xx_eoh;
+  description.xxfi_body = xx_body;
+  description.xxfi_eom = xx_eom;
+  description.xxfi_abort = xx_abort;
+  description.xxfi_close = xx_close;
+  description.xxfi_unknown = nullptr;
+  description.xxfi_data = xx_data;
+  description.xxfi_negotiate = xx_negotiate;
+  return description;
+}
+
+}  // namespace privmilter::milter

@@ -1,0 +1,160 @@
+#include "daemon.h"
+
+#include <fcntl.h>
+#include <libmilter/mfapi.h>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <thread>
+
+#include "callbacks.h"
+#include "engine.h"
+#include "logging.h"
+#include "privmilter/config.h"
+#include "privmilter/file_io.h"
+#include "privmilter/policy.h"
+#include "privmilter/version.h"
+
+namespace privmilter::milter {
+
+namespace {
+
+constexpr int kExitConfig = 78;    // EX_CONFIG
+constexpr int kExitSoftware = 70;  // EX_SOFTWARE
+constexpr auto kDrainTimeout = std::chrono::seconds(30);
+
+// Detaches from the terminal. Runs before any thread exists: forking a
+// threaded process (libmilter, spdlog) leaves the child with locked mutexes.
+bool detach() {
+  pid_t pid = fork();
+  if (pid < 0) return false;
+  if (pid > 0) _exit(0);
+  if (setsid() < 0) return false;
+  int null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+  if (null_fd >= 0) {
+    dup2(null_fd, STDIN_FILENO);
+    dup2(null_fd, STDOUT_FILENO);
+    dup2(null_fd, STDERR_FILENO);
+    if (null_fd > STDERR_FILENO) close(null_fd);
+  }
+  return chdir("/") == 0;
+}
+
+std::string socket_path(const std::string& spec) {
+  for (const char* prefix : {"unix:", "local:"}) {
+    if (spec.rfind(prefix, 0) == 0) return spec.substr(std::string(prefix).size());
+  }
+  return {};
+}
+
+void print_postfix_hint(const Config& config) {
+  std::string postfix_spec = config.socket;
+  if (auto path = socket_path(postfix_spec); !path.empty()) postfix_spec = "unix:" + path;
+  std::cout << "privmilter " << kVersion << " listening on " << config.socket << "\n"
+            << "  quarantine: " << config.quarantine_directory.string() << "\n"
+            << "  audit log:  " << config.audit_log_path.string() << "\n"
+            << "Point Postfix at it (main.cf):\n"
+            << "  smtpd_milters = " << postfix_spec << "\n"
+            << "  milter_default_action = tempfail\n"
+            << "  milter_protocol = 6\n"
+            << "Sendmail (sendmail.mc): INPUT_MAIL_FILTER(`privmilter', `S=" << config.socket
+            << ", F=T, T=C:30s;S:1m;R:1m;E:5m')" << std::endl;
+}
+
+}  // namespace
+
+int run_daemon(const Options& options) {
+  if (options.version) {
+    std::cout << "privmilter " << kVersion << std::endl;
+    return 0;
+  }
+  auto loaded = load_config_file(options.config_path);
+  if (!loaded) {
+    std::cerr << "privmilter: " << loaded.error().message << std::endl;
+    return kExitConfig;
+  }
+  Config config = std::move(loaded).value();
+  if (options.socket) {
+    if (!valid_socket_spec(*options.socket)) {
+      std::cerr << "privmilter: --socket must be inet:PORT@HOST, inet6:PORT@HOST or unix:/path, not '"
+                << *options.socket << "'" << std::endl;
+      return kExitConfig;
+    }
+    config.socket = *options.socket;
+  }
+  if (options.check_only) {
+    auto policy = load_policy_file(config.policy_path);
+    if (!policy) {
+      std::cerr << "privmilter: " << policy.error().message << std::endl;
+      return kExitConfig;
+    }
+    std::cout << "privmilter: configuration " << config.source.string() << " OK; policy "
+              << config.policy_path.string() << " OK (" << rule_count(**policy) << " rules); socket " << config.socket
+              << std::endl;
+    return 0;
+  }
+
+  configure_logging(config.log_level, options.foreground);
+  const std::string socket_spec = config.socket;
+  const bool foreground = options.foreground;
+  auto engine = Engine::create(std::move(config));
+  if (!engine) {
+    spdlog::critical("cannot start: {}", engine.error().message);
+    std::cerr << "privmilter: " << engine.error().message << std::endl;
+    return kExitConfig;
+  }
+  const Config& active = *(*engine)->snapshot()->config;
+  if (auto path = socket_path(socket_spec); !path.empty()) {
+    if (auto made = ensure_private_directory(std::filesystem::path(path).parent_path()); !made) {
+      std::cerr << "privmilter: " << made.error().message << std::endl;
+      return kExitConfig;
+    }
+  }
+
+  smfiDesc description = make_filter_description();
+  std::string connection = socket_spec;
+  if (smfi_register(description) != MI_SUCCESS || smfi_setconn(connection.data()) != MI_SUCCESS ||
+      smfi_setbacklog(256) != MI_SUCCESS) {
+    std::cerr << "privmilter: libmilter registration failed" << std::endl;
+    return kExitSoftware;
+  }
+  // Opening the socket now reports a bad or busy address before detaching.
+  if (smfi_opensocket(true) != MI_SUCCESS) {
+    std::cerr << "privmilter: cannot listen on " << socket_spec << " (bad address, in use, or no permission)"
+              << std::endl;
+    return kExitConfig;
+  }
+  print_postfix_hint(active);
+  if (!foreground && !detach()) {
+    std::cerr << "privmilter: cannot detach from the terminal" << std::endl;
+    return kExitSoftware;
+  }
+  if (!foreground) configure_logging(active.log_level, false);
+
+  set_engine(engine->get());
+  spdlog::info("privmilter {} started on {} (policy {}, {} rules)", kVersion, socket_spec,
+               active.policy_path.string(), rule_count(*(*engine)->snapshot()->policy));
+  const int status = smfi_main();
+
+  // libmilter stops accepting on SIGTERM but does not wait for connections
+  // in progress: let them finish before the engine goes away.
+  const auto deadline = std::chrono::steady_clock::now() + kDrainTimeout;
+  while ((*engine)->active_connections() > 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  if (const int left = (*engine)->active_connections(); left > 0) {
+    spdlog::warn("stopping with {} connections still open; the MTA will retry their messages", left);
+    spdlog::shutdown();
+    _exit(status == MI_SUCCESS ? 0 : kExitSoftware);
+  }
+  set_engine(nullptr);
+  spdlog::info("privmilter stopped");
+  spdlog::shutdown();
+  return status == MI_SUCCESS ? 0 : kExitSoftware;
+}
+
+}  // namespace privmilter::milter

@@ -1,0 +1,153 @@
+#include "session.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+#include "privmilter/pipeline.h"
+
+namespace privmilter::milter {
+
+MessageState::MessageState(std::shared_ptr<const Snapshot> snapshot_in, Envelope envelope_in)
+    : snapshot(std::move(snapshot_in)),
+      envelope(std::move(envelope_in)),
+      spool(snapshot->config->spool_directory, snapshot->config->session_limits.spool_memory_threshold) {}
+
+void Connection::on_connect(std::string_view client_name, std::string_view client_addr, std::string_view daemon_name) {
+  client_name_ = client_name;
+  client_addr_ = client_addr;
+  daemon_name_ = daemon_name;
+}
+
+StageReply Connection::failure_reply() const {
+  return engine_.snapshot()->config->on_error == OnError::accept ? StageReply::accept : StageReply::tempfail;
+}
+
+MtaEdits Connection::failure_edits(const std::string& reason) const {
+  if (engine_.snapshot()->config->on_error == OnError::accept) return MtaEdits{};
+  return MtaEdits{.disposition = Disposition::tempfail,
+                  .reply = SmtpReply{"451", "4.3.0", "Message deferred: " + reason},
+                  .add_headers = {}};
+}
+
+StageReply Connection::fail(std::string_view stage, const std::string& reason) {
+  const std::string queue_id = message_ ? message_->envelope.queue_id : std::string();
+  spdlog::error("queue {}: {} at {}; answering per on_error", queue_id.empty() ? "-" : queue_id, reason, stage);
+  message_.reset();
+  return failure_reply();
+}
+
+bool Connection::is_outgoing() const {
+  const auto& directory = message_->snapshot->directory;
+  const auto& envelope = message_->envelope;
+  const bool from_inside = envelope.authenticated() || directory.is_internal_client(envelope.client_addr);
+  return from_inside && directory.has_external_recipient(envelope.recipients);
+}
+
+StageReply Connection::on_mail(std::string_view sender, std::string_view auth_authen, std::string_view queue_id) {
+  Envelope envelope{.queue_id = std::string(queue_id),
+                    .sender = strip_smtp_path(sender),
+                    .recipients = {},
+                    .auth_authen = std::string(auth_authen),
+                    .client_addr = client_addr_,
+                    .client_name = client_name_,
+                    .daemon_name = daemon_name_};
+  message_.emplace(engine_.snapshot(), std::move(envelope));
+  const auto& directory = message_->snapshot->directory;
+  if (!message_->envelope.authenticated() && !directory.is_internal_client(client_addr_)) {
+    // Neither authenticated nor from the firm's networks: inbound or relayed
+    // mail, which this filter does not inspect.
+    message_.reset();
+    return StageReply::accept;
+  }
+  return StageReply::proceed;
+}
+
+StageReply Connection::on_rcpt(std::string_view recipient) {
+  if (!message_) return fail("RCPT", "recipient without a message");
+  auto& recipients = message_->envelope.recipients;
+  if (recipients.size() >= message_->snapshot->config->session_limits.max_recipients) {
+    return fail("RCPT", "too many recipients (limits.max_recipients)");
+  }
+  recipients.push_back(strip_smtp_path(recipient));
+  return StageReply::proceed;
+}
+
+StageReply Connection::on_data() {
+  if (!message_) return fail("DATA", "DATA without a message");
+  if (!is_outgoing()) {
+    message_.reset();
+    return StageReply::accept;
+  }
+  return StageReply::proceed;
+}
+
+StageReply Connection::on_header(std::string_view name, std::string_view value) {
+  if (!message_) return fail("header", "header without a message");
+  // Some MTAs skip the DATA stage; decide at the first header instead.
+  if (message_->header_count == 0 && !is_outgoing()) {
+    message_.reset();
+    return StageReply::accept;
+  }
+  const auto& limits = message_->snapshot->config->session_limits;
+  message_->header_count += 1;
+  message_->header_bytes += name.size() + value.size() + 4;
+  if (message_->header_count > limits.max_header_count) return fail("header", "too many header fields (limits.max_header_count)");
+  if (message_->header_bytes > limits.max_header_bytes) return fail("header", "header block too large (limits.max_header_bytes)");
+  std::string line;
+  line.reserve(name.size() + value.size() + 4);
+  line.append(name).append(": ").append(value).append("\r\n");
+  if (auto appended = message_->spool.append(line); !appended) return fail("header", appended.error().message);
+  return StageReply::proceed;
+}
+
+StageReply Connection::on_end_of_headers() {
+  if (!message_) return fail("end of headers", "end of headers without a message");
+  if (message_->header_count == 0 && !is_outgoing()) {
+    message_.reset();
+    return StageReply::accept;
+  }
+  message_->headers_ended = true;
+  if (auto appended = message_->spool.append("\r\n"); !appended) return fail("end of headers", appended.error().message);
+  return StageReply::proceed;
+}
+
+StageReply Connection::on_body(std::string_view chunk) {
+  if (!message_) return fail("body", "body without a message");
+  if (auto appended = message_->spool.append(chunk); !appended) return fail("body", appended.error().message);
+  return StageReply::proceed;
+}
+
+MtaEdits Connection::on_end_of_message(std::string_view queue_id) {
+  if (!message_) {
+    fail("end of message", "end of message without a message");
+    return failure_edits("internal error");
+  }
+  // The message is dropped whatever happens below: a new MAIL starts afresh.
+  MessageState message = std::move(*message_);
+  message_.reset();
+  if (!queue_id.empty()) message.envelope.queue_id = queue_id;
+  if (!message.headers_ended) {
+    if (auto appended = message.spool.append("\r\n"); !appended) {
+      spdlog::error("queue {}: {}", message.envelope.queue_id, appended.error().message);
+      return failure_edits("spool unavailable");
+    }
+  }
+
+  const auto& snapshot = *message.snapshot;
+  auto decision = decide(message.envelope, message.spool, *snapshot.policy, snapshot.directory,
+                         snapshot.config->content_limits);
+  if (!decision) {
+    spdlog::error("queue {}: cannot inspect message: {}", message.envelope.queue_id, decision.error().message);
+    return failure_edits("message could not be inspected");
+  }
+  const auto& verdict = decision->verdict;
+  auto result = engine_.enforcer().enforce(message.envelope, verdict, message.spool, std::chrono::system_clock::now());
+  spdlog::info("queue {}: from=<{}> nrcpt={} action={} rule={} disposition={} ref={}", message.envelope.queue_id,
+               message.envelope.sender, message.envelope.recipients.size(), to_string(verdict.action),
+               verdict.deciding_rule.empty() ? "-" : verdict.deciding_rule, to_string(result.edits.disposition),
+               result.reference);
+  return std::move(result.edits);
+}
+
+}  // namespace privmilter::milter

@@ -1,0 +1,103 @@
+#include <gtest/gtest.h>
+
+#include "privmilter/config.h"
+#include "privmilter/envelope.h"
+
+namespace privmilter {
+namespace {
+
+const char* kMinimal = R"(milter:
+  socket: unix:/run/privmilter/milter.sock
+firm:
+  internal_domains: [ExampleLaw.com]
+  internal_networks: [10.0.0.0/8, "2001:db8::/32"]
+policy: policy.yaml
+quarantine:
+  directory: /var/lib/privmilter/quarantine
+audit:
+  log: audit/audit.log
+)";
+
+TEST(Config, LoadsAndResolvesRelativePaths) {
+  auto config = load_config_string(kMinimal, "/etc/privmilter", "privmilter.yaml");
+  ASSERT_TRUE(config.ok()) << config.error().message;
+  EXPECT_EQ(config->socket, "unix:/run/privmilter/milter.sock");
+  EXPECT_EQ(config->internal_domains, std::vector<std::string>{"examplelaw.com"});
+  EXPECT_EQ(config->policy_path, "/etc/privmilter/policy.yaml");
+  EXPECT_EQ(config->audit_log_path, "/etc/privmilter/audit/audit.log");
+  EXPECT_EQ(config->quarantine_directory, "/var/lib/privmilter/quarantine");
+  EXPECT_EQ(config->on_error, OnError::tempfail);
+  auto directory = config->directory();
+  EXPECT_TRUE(directory.is_internal_client("10.20.30.40"));
+  EXPECT_TRUE(directory.is_internal_client("2001:db8::7"));
+  EXPECT_FALSE(directory.is_internal_client("192.0.2.1"));
+}
+
+struct BadConfig {
+  std::string yaml;
+  std::string expected;  // part of the error message, including the line
+};
+
+class ConfigErrors : public ::testing::TestWithParam<BadConfig> {};
+
+TEST_P(ConfigErrors, NameTheLineAndTheProblem) {
+  auto config = load_config_string(GetParam().yaml, "/etc/privmilter", "privmilter.yaml");
+  ASSERT_FALSE(config.ok());
+  EXPECT_NE(config.error().message.find(GetParam().expected), std::string::npos) << config.error().message;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Config, ConfigErrors,
+    ::testing::Values(
+        BadConfig{std::string(kMinimal) + "on_error: maybe\n", "privmilter.yaml:11: on_error must be tempfail or accept"},
+        BadConfig{std::string(kMinimal) + "polciy: x\n", "privmilter.yaml:11: unknown key 'polciy'"},
+        BadConfig{std::string(kMinimal) + "limits:\n  max_header_count: -3\n", "privmilter.yaml:12: max_header_count"},
+        BadConfig{"milter:\n  socket: tcp:25\nfirm: {internal_domains: [a.com]}\npolicy: p\nquarantine: {directory: q}\naudit: {log: a}\n",
+                  "privmilter.yaml:2: milter.socket must be"},
+        BadConfig{"milter: {}\nfirm: {internal_domains: [a.com], internal_networks: [10.0.0.0/33]}\npolicy: p\nquarantine: {directory: q}\naudit: {log: a}\n",
+                  "bad prefix length"},
+        BadConfig{"milter: {}\nfirm: {internal_domains: []}\npolicy: p\nquarantine: {directory: q}\naudit: {log: a}\n",
+                  "must not be empty"},
+        BadConfig{"milter: {}\nfirm: {internal_domains: [a.com]}\nquarantine: {directory: q}\naudit: {log: a}\n",
+                  "missing required key 'policy'"},
+        BadConfig{"milter: [unclosed\n", "privmilter.yaml:"}));
+
+TEST(Config, BundledExampleIsValid) {
+  const char* source = std::getenv("PRIVMILTER_SOURCE_DIR");
+  ASSERT_NE(source, nullptr);
+  auto config = load_config_file(std::filesystem::path(source) / "config" / "privmilter.yaml");
+  ASSERT_TRUE(config.ok()) << config.error().message;
+  EXPECT_EQ(config->internal_domains, std::vector<std::string>{"examplelaw.com"});
+  EXPECT_TRUE(std::filesystem::exists(config->policy_path));
+}
+
+TEST(SocketSpec, AcceptsTheMilterForms) {
+  EXPECT_TRUE(valid_socket_spec("inet:8891@127.0.0.1"));
+  EXPECT_TRUE(valid_socket_spec("inet6:8891@::1"));
+  EXPECT_TRUE(valid_socket_spec("unix:/run/privmilter.sock"));
+  EXPECT_FALSE(valid_socket_spec("inet:99999@127.0.0.1"));
+  EXPECT_FALSE(valid_socket_spec("inet:@127.0.0.1"));
+  EXPECT_FALSE(valid_socket_spec("/run/privmilter.sock"));
+}
+
+TEST(Envelope, StripsSmtpPaths) {
+  EXPECT_EQ(strip_smtp_path("<Alice@Example.COM>"), "Alice@Example.COM");
+  EXPECT_EQ(strip_smtp_path(" <> "), "");
+  EXPECT_EQ(strip_smtp_path("<@relay.example:bob@client.example>"), "bob@client.example");
+  EXPECT_EQ(domain_of("Alice@Example.COM."), "example.com");
+  EXPECT_EQ(domain_of("postmaster"), "");
+}
+
+TEST(Directory, ClassifiesAddressesAndSubdomains) {
+  Directory directory({"examplelaw.com"}, {});
+  EXPECT_TRUE(directory.is_internal_address("alice@examplelaw.com"));
+  EXPECT_TRUE(directory.is_internal_address("alice@NY.ExampleLaw.com"));
+  EXPECT_FALSE(directory.is_internal_address("mallory@notexamplelaw.com"));
+  EXPECT_FALSE(directory.is_internal_address("mallory@examplelaw.com.evil.example"));
+  EXPECT_FALSE(directory.is_internal_address("postmaster"));
+  EXPECT_TRUE(directory.has_external_recipient({"a@examplelaw.com", "b@client.example"}));
+  EXPECT_FALSE(directory.has_external_recipient({"a@examplelaw.com"}));
+}
+
+}  // namespace
+}  // namespace privmilter

@@ -1,0 +1,19 @@
+#pragma once
+// privmilterctl subcommands. Each registers itself and its options on the
+// CLI11 app and returns how to run it once parsed.
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+
+namespace privmilter::tools {
+
+struct Subcommand {
+  CLI::App* parser;
+  std::function<int()> run;  // returns the exit code
+};
+
+Subcommand add_scan_command(CLI::App& app);
+Subcommand add_check_policy_command(CLI::App& app);
+
+}  // namespace privmilter::tools

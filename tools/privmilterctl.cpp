@@ -1,0 +1,26 @@
+// privmilterctl: the administrators' command line over the core library.
+
+#include <CLI/CLI.hpp>
+
+#include <vector>
+
+#include "commands.h"
+#include "privmilter/version.h"
+
+int main(int argc, char** argv) {
+  using namespace privmilter::tools;
+  CLI::App app{"privmilterctl - administer privmilter: test policies against messages, review decisions",
+               "privmilterctl"};
+  app.set_version_flag("-V,--version", std::string("privmilterctl ") + privmilter::kVersion);
+  app.require_subcommand(1);
+  const std::vector<Subcommand> subcommands{add_scan_command(app), add_check_policy_command(app)};
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  for (const auto& subcommand : subcommands) {
+    if (subcommand.parser->parsed()) return subcommand.run();
+  }
+  return 2;
+}
