@@ -1,0 +1,85 @@
+// The daemon's command line: --check, --version, --socket, and shutdown.
+
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+
+#include "daemon_fixture.h"
+
+namespace privmilter::integration {
+namespace {
+
+struct CommandOutput {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr
+};
+
+CommandOutput run(const std::string& command) {
+  CommandOutput result;
+  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
+  if (pipe == nullptr) return result;
+  std::array<char, 4096> buffer{};
+  while (fgets(buffer.data(), buffer.size(), pipe) != nullptr) result.output += buffer.data();
+  const int status = pclose(pipe);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+TEST_F(DaemonTest, CheckAcceptsAValidConfiguration) {
+  write_config();
+  auto result = run(std::string(PRIVMILTER_DAEMON_PATH) + " -n -c " + path("privmilter.yaml").string());
+  EXPECT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_NE(result.output.find("OK (3 rules)"), std::string::npos) << result.output;
+}
+
+TEST_F(DaemonTest, CheckNamesTheBrokenPolicyLine) {
+  write_config();
+  std::ofstream(path("policy.yaml")) << "version: 1\nrules:\n  - id: r1\n    action: rejct\n";
+  auto result = run(std::string(PRIVMILTER_DAEMON_PATH) + " -n -c " + path("privmilter.yaml").string());
+  EXPECT_NE(result.exit_code, 0);
+  EXPECT_NE(result.output.find("policy.yaml:4"), std::string::npos) << result.output;
+}
+
+TEST_F(DaemonTest, CheckNamesTheBrokenConfigurationLine) {
+  write_config("on_error: sometimes\n");
+  auto result = run(std::string(PRIVMILTER_DAEMON_PATH) + " -n -c " + path("privmilter.yaml").string());
+  EXPECT_EQ(result.exit_code, 78);
+  EXPECT_NE(result.output.find("privmilter.yaml:7: on_error must be tempfail or accept"), std::string::npos)
+      << result.output;
+}
+
+TEST_F(DaemonTest, RefusesABadSocketOverride) {
+  write_config();
+  auto result = run(std::string(PRIVMILTER_DAEMON_PATH) + " -n -p tcp:25 -c " + path("privmilter.yaml").string());
+  EXPECT_EQ(result.exit_code, 78);
+  EXPECT_NE(result.output.find("--socket"), std::string::npos) << result.output;
+}
+
+TEST_F(DaemonTest, PrintsItsVersion) {
+  auto result = run(std::string(PRIVMILTER_DAEMON_PATH) + " --version");
+  EXPECT_EQ(result.exit_code, 0);
+  EXPECT_EQ(result.output.rfind("privmilter ", 0), 0u) << result.output;
+}
+
+TEST_F(DaemonTest, SocketOverrideIsUsed) {
+  write_config();
+  const std::string other = "unix:" + path("other.sock").string();
+  auto child = ChildProcess::spawn({PRIVMILTER_DAEMON_PATH, "-f", "-p", other, "-c", path("privmilter.yaml").string()});
+  ASSERT_TRUE(child.ok()) << child.error().message;
+  daemon_.emplace(std::move(*child));
+  EXPECT_TRUE(miltertest::wait_until_listening(other, std::chrono::seconds(10), &*daemon_).ok());
+}
+
+TEST_F(DaemonTest, SigtermStopsCleanly) {
+  start_daemon();
+  auto result = send(outgoing({"bob@client.example"}), "Subject: hi\n\nhello\n");
+  EXPECT_TRUE(result.verdict.delivers());
+  auto status = daemon_->stop(std::chrono::seconds(15), SIGTERM);
+  ASSERT_TRUE(status.has_value());
+  EXPECT_TRUE(WIFEXITED(*status)) << *status;
+  EXPECT_EQ(WEXITSTATUS(*status), 0);
+}
+
+}  // namespace
+}  // namespace privmilter::integration

@@ -1,0 +1,117 @@
+#pragma once
+// Starts the privmilter daemon on a private unix socket with the bundled
+// policy and a configuration written for the test.
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "support/child_process.h"
+#include "support/milter_client.h"
+
+namespace privmilter::integration {
+
+using miltertest::ChildProcess;
+using miltertest::MilterClient;
+using miltertest::MessageResult;
+using miltertest::ReplyKind;
+using miltertest::SmtpEnvelope;
+using miltertest::TempDirectory;
+
+inline std::string read_text(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream content;
+  content << in.rdbuf();
+  return content.str();
+}
+
+class DaemonTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto directory = TempDirectory::create("privmilter-it");
+    ASSERT_TRUE(directory.ok()) << directory.error().message;
+    dir_.emplace(std::move(*directory));
+    std::filesystem::copy_file(std::filesystem::path(PRIVMILTER_SOURCE_ROOT) / "config" / "policy.yaml",
+                               dir_->path() / "policy.yaml");
+  }
+
+  void TearDown() override {
+    if (daemon_) daemon_->stop(std::chrono::seconds(2), SIGKILL);
+  }
+
+  std::filesystem::path path(const std::string& name) const { return dir_->path() / name; }
+
+  void write_config(const std::string& extra = "") const {
+    std::ofstream out(path("privmilter.yaml"));
+    out << "milter: {socket: 'unix:" << path("privmilter.sock").string() << "'}\n"
+        << "firm: {name: Example Law LLP, internal_domains: [examplelaw.com], internal_networks: [10.0.0.0/8]}\n"
+        << "policy: policy.yaml\n"
+        << "quarantine: {directory: quarantine}\n"
+        << "audit: {log: audit/audit.log}\n"
+        << "spool: {directory: spool, memory_threshold: 65536}\n"
+        << extra;
+  }
+
+  void start_daemon(const std::string& extra_config = "") {
+    write_config(extra_config);
+    auto child = ChildProcess::spawn({PRIVMILTER_DAEMON_PATH, "-f", "-c", path("privmilter.yaml").string()});
+    ASSERT_TRUE(child.ok()) << child.error().message;
+    daemon_.emplace(std::move(*child));
+    auto listening = miltertest::wait_until_listening(address(), std::chrono::seconds(10), &*daemon_);
+    ASSERT_TRUE(listening.ok()) << listening.error().message;
+  }
+
+  std::string address() const { return "unix:" + path("privmilter.sock").string(); }
+
+  std::unique_ptr<MilterClient> client() {
+    auto opened = MilterClient::open(address());
+    EXPECT_TRUE(opened.ok()) << opened.error().message;
+    return opened.ok() ? std::move(*opened) : nullptr;
+  }
+
+  // An authenticated firm user sending to `recipients`.
+  static SmtpEnvelope outgoing(std::vector<std::string> recipients) {
+    SmtpEnvelope envelope;
+    envelope.sender = "alice@examplelaw.com";
+    envelope.auth_authen = "alice";
+    envelope.recipients = std::move(recipients);
+    return envelope;
+  }
+
+  MessageResult send(const SmtpEnvelope& envelope, const std::string& message) {
+    auto connection = client();
+    if (!connection) return {};
+    auto result = connection->send_message(envelope, message);
+    EXPECT_TRUE(result.ok()) << result.error().message;
+    return result.ok() ? *result : MessageResult{};
+  }
+
+  std::vector<nlohmann::json> audit_lines() const {
+    std::vector<nlohmann::json> lines;
+    std::istringstream in(read_text(path("audit/audit.log")));
+    for (std::string line; std::getline(in, line);) lines.push_back(nlohmann::json::parse(line));
+    return lines;
+  }
+
+  std::vector<std::filesystem::path> quarantined(const std::string& extension) const {
+    std::vector<std::filesystem::path> files;
+    if (!std::filesystem::exists(path("quarantine"))) return files;
+    for (const auto& entry : std::filesystem::directory_iterator(path("quarantine"))) {
+      if (entry.path().extension() == extension) files.push_back(entry.path());
+    }
+    return files;
+  }
+
+  bool daemon_running() { return daemon_ && daemon_->running(); }
+
+  std::optional<TempDirectory> dir_;
+  std::optional<ChildProcess> daemon_;
+};
+
+}  // namespace privmilter::integration

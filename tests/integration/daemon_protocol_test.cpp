@@ -1,0 +1,196 @@
+// The daemon with the bundled policy, driven over the milter protocol.
+
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <thread>
+
+#include "daemon_fixture.h"
+
+namespace privmilter::integration {
+namespace {
+
+constexpr const char* kOrdinary =
+    "From: Alice <alice@examplelaw.com>\n"
+    "To: Bob <bob@client.example>\n"
+    "Subject: Lunch\n"
+    "\n"
+    "Are you free on Friday?\n";
+
+constexpr const char* kPrivileged =
+    "From: Alice <alice@examplelaw.com>\n"
+    "To: Bob <bob@client.example>\n"
+    "Subject: Draft settlement\n"
+    "MIME-Version: 1.0\n"
+    "Content-Type: text/plain; charset=utf-8\n"
+    "\n"
+    "PRIVILEGED & CONFIDENTIAL\n"
+    "ATTORNEY-CLIENT COMMUNICATION\n"
+    "\n"
+    "Our position on the settlement figure is as follows.\n";
+
+constexpr const char* kSsn =
+    "From: Alice <alice@examplelaw.com>\n"
+    "To: Bob <bob@client.example>\n"
+    "Subject: Form details\n"
+    "\n"
+    "The claimant's number is 123-45-6789.\n";
+
+TEST_F(DaemonTest, NegotiatesOnlyTheStagesAndMacrosItUses) {
+  start_daemon();
+  auto connection = client();
+  ASSERT_TRUE(connection);
+  const auto& negotiation = connection->negotiation();
+  EXPECT_FALSE(negotiation.sends(miltertest::Stage::helo));
+  EXPECT_TRUE(negotiation.sends(miltertest::Stage::body));
+  EXPECT_TRUE(negotiation.has_action(SMFIF_ADDHDRS));
+  ASSERT_TRUE(negotiation.requested_macros.contains(SMFIM_ENVFROM));
+  EXPECT_NE(negotiation.requested_macros.at(SMFIM_ENVFROM).find("{auth_authen}"), std::string::npos);
+}
+
+TEST_F(DaemonTest, OrdinaryExternalMessageIsDeliveredWithTheHeader) {
+  start_daemon();
+  auto result = send(outgoing({"bob@client.example"}), kOrdinary);
+  EXPECT_EQ(result.decided_at, miltertest::Stage::eom);
+  EXPECT_TRUE(result.verdict.delivers()) << to_string(result.verdict.kind);
+  EXPECT_EQ(result.added_header("X-Privmilter"), "scanned");
+  auto lines = audit_lines();
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0]["action"], "add_header");
+  EXPECT_EQ(lines[0]["queue_id"], "4ZTESTQUEUEID");
+}
+
+TEST_F(DaemonTest, InboundMailIsAcceptedAtMailFromAndNotLogged) {
+  start_daemon();
+  SmtpEnvelope inbound;
+  inbound.sender = "someone@sender.example";
+  inbound.recipients = {"alice@examplelaw.com"};
+  auto result = send(inbound, kPrivileged);
+  EXPECT_EQ(result.decided_at, miltertest::Stage::mail);
+  EXPECT_EQ(result.verdict.kind, ReplyKind::accept);
+  EXPECT_FALSE(std::filesystem::exists(path("audit/audit.log")) && !read_text(path("audit/audit.log")).empty());
+}
+
+TEST_F(DaemonTest, InternalOnlyMailIsAcceptedAtData) {
+  start_daemon();
+  auto result = send(outgoing({"bob@examplelaw.com", "carol@ny.examplelaw.com"}), kPrivileged);
+  EXPECT_EQ(result.decided_at, miltertest::Stage::data);
+  EXPECT_EQ(result.verdict.kind, ReplyKind::accept);
+  EXPECT_TRUE(quarantined(".eml").empty());
+}
+
+TEST_F(DaemonTest, PrivilegedExternalMessageIsQuarantinedExactly) {
+  start_daemon();
+  auto result = send(outgoing({"bob@client.example", "carol@examplelaw.com"}), kPrivileged);
+  EXPECT_EQ(result.decided_at, miltertest::Stage::eom);
+  EXPECT_EQ(result.verdict.kind, ReplyKind::discard);
+  auto messages = quarantined(".eml");
+  ASSERT_EQ(messages.size(), 1u);
+  const std::string stored = read_text(messages[0]);
+  EXPECT_NE(stored.find("Subject: Draft settlement\r\n"), std::string::npos);
+  EXPECT_NE(stored.find("\r\n\r\nPRIVILEGED & CONFIDENTIAL\r\n"), std::string::npos);
+  auto record = nlohmann::json::parse(read_text(messages[0].replace_extension(".json")));
+  EXPECT_EQ(record["envelope"]["recipients"].size(), 2u);
+  EXPECT_EQ(record["verdict"]["deciding_rule"], "privileged-unencrypted-external");
+  auto lines = audit_lines();
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0]["disposition"], "discard");
+  EXPECT_EQ(lines[0]["quarantine_id"], record["id"]);
+  // Evidence names the policy's phrase, never the message text around it.
+  EXPECT_EQ(read_text(path("audit/audit.log")).find("settlement figure"), std::string::npos);
+}
+
+TEST_F(DaemonTest, SsnIsRejectedWithTheConfiguredReply) {
+  start_daemon();
+  auto result = send(outgoing({"bob@client.example"}), kSsn);
+  EXPECT_EQ(result.verdict.kind, ReplyKind::replycode);
+  EXPECT_EQ(result.verdict.text.rfind("550 5.7.1 Message contains a personal identifier (SSN)", 0), 0u)
+      << result.verdict.text;
+  EXPECT_NE(result.verdict.text.find("rule ssn-unencrypted-external"), std::string::npos);
+  auto lines = audit_lines();
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_NE(result.verdict.text.find(lines[0]["ref"].get<std::string>()), std::string::npos);
+  EXPECT_EQ(read_text(path("audit/audit.log")).find("123-45-6789"), std::string::npos);
+}
+
+TEST_F(DaemonTest, SeveralMessagesOnOneConnectionAreJudgedSeparately) {
+  start_daemon();
+  auto connection = client();
+  ASSERT_TRUE(connection);
+  auto first = connection->send_message(outgoing({"bob@client.example"}), kPrivileged);
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  EXPECT_EQ(first->verdict.kind, ReplyKind::discard);
+  auto second = connection->send_message(outgoing({"bob@client.example"}), kOrdinary);
+  ASSERT_TRUE(second.ok()) << second.error().message;
+  EXPECT_TRUE(second->verdict.delivers());
+  EXPECT_EQ(quarantined(".eml").size(), 1u);
+}
+
+TEST_F(DaemonTest, AbortedMessageLeavesNoTrace) {
+  start_daemon();
+  auto connection = client();
+  ASSERT_TRUE(connection);
+  ASSERT_TRUE(connection->connect("ws1.examplelaw.com", SMFIA_INET, 40000, "10.1.2.3").ok());
+  ASSERT_TRUE(connection->mail_from("alice@examplelaw.com").ok());
+  ASSERT_TRUE(connection->rcpt_to("bob@client.example").ok());
+  ASSERT_TRUE(connection->data().ok());
+  ASSERT_TRUE(connection->header("Subject", "privileged & confidential").ok());
+  ASSERT_TRUE(connection->abort().ok());
+  auto result = connection->send_message(outgoing({"bob@client.example"}), kOrdinary);
+  ASSERT_TRUE(result.ok()) << result.error().message;
+  EXPECT_TRUE(result->verdict.delivers());
+  EXPECT_TRUE(quarantined(".eml").empty());
+  EXPECT_EQ(audit_lines().size(), 1u);
+}
+
+// The MTA hanging up at any point must not take the daemon down or leave
+// spool files behind.
+TEST_F(DaemonTest, SurvivesTheMtaDisconnectingMidMessage) {
+  start_daemon("spool: {directory: spool, memory_threshold: 1024}\n");
+  for (int stage = 0; stage < 4; ++stage) {
+    auto connection = client();
+    ASSERT_TRUE(connection);
+    ASSERT_TRUE(connection->connect("ws1", SMFIA_INET, 40000, "10.1.2.3").ok());
+    ASSERT_TRUE(connection->mail_from("alice@examplelaw.com").ok());
+    if (stage >= 1) {
+      ASSERT_TRUE(connection->rcpt_to("bob@client.example").ok());
+    }
+    if (stage >= 2) {
+      ASSERT_TRUE(connection->header("Subject", "x").ok());
+    }
+    if (stage >= 3) {
+      ASSERT_TRUE(connection->end_of_headers().ok());
+      ASSERT_TRUE(connection->body(std::string(200000, 'x')).ok());
+    }
+    connection.reset();  // closes the socket without QUIT (the destructor's QUIT fails harmlessly)
+  }
+  auto result = send(outgoing({"bob@client.example"}), kOrdinary);
+  EXPECT_TRUE(result.verdict.delivers());
+  EXPECT_TRUE(daemon_running());
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_TRUE(std::filesystem::is_empty(path("spool")));
+}
+
+TEST_F(DaemonTest, ManyConcurrentConnections) {
+  start_daemon();
+  std::vector<std::thread> senders;
+  std::atomic<int> delivered{0};
+  for (int t = 0; t < 16; ++t) {
+    senders.emplace_back([&] {
+      auto opened = MilterClient::open(address());
+      if (!opened.ok()) return;
+      for (int i = 0; i < 10; ++i) {
+        auto result = (*opened)->send_message(outgoing({"bob@client.example"}), kOrdinary);
+        if (result.ok() && result->verdict.delivers() && result->added_header("X-Privmilter")) ++delivered;
+      }
+    });
+  }
+  for (auto& sender : senders) sender.join();
+  EXPECT_EQ(delivered.load(), 160);
+  EXPECT_EQ(audit_lines().size(), 160u);
+}
+
+}  // namespace
+}  // namespace privmilter::integration
