@@ -2,29 +2,13 @@
 
 #include <sys/wait.h>
 
-#include <array>
-#include <cstdio>
-
+#include "command_output.h"
 #include "daemon_fixture.h"
 
 namespace privmilter::integration {
 namespace {
 
-struct CommandOutput {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr
-};
-
-CommandOutput run(const std::string& command) {
-  CommandOutput result;
-  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) return result;
-  std::array<char, 4096> buffer{};
-  while (fgets(buffer.data(), buffer.size(), pipe) != nullptr) result.output += buffer.data();
-  const int status = pclose(pipe);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
-}
+CommandOutput run(const std::string& command) { return run_command(command); }
 
 TEST_F(DaemonTest, CheckAcceptsAValidConfiguration) {
   write_config();

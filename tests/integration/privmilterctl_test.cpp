@@ -1,0 +1,69 @@
+// privmilterctl runs the daemon's pipeline offline for admins.
+
+#include <nlohmann/json.hpp>
+
+#include "command_output.h"
+#include "daemon_fixture.h"
+
+namespace privmilter::integration {
+namespace {
+
+class PrivmilterctlTest : public DaemonTest {
+ protected:
+  CommandOutput scan(const std::string& message, const std::string& recipient, const std::string& extra = "") {
+    write_config();
+    return run_command(std::string(PRIVMILTERCTL_PATH) + " scan " + message + " -c " +
+                       path("privmilter.yaml").string() + " --from alice@examplelaw.com --rcpt " + recipient + " " +
+                       extra);
+  }
+  static std::string fixture(const std::string& name) {
+    return (std::filesystem::path(PRIVMILTER_SOURCE_ROOT) / "tests" / "fixtures" / name).string();
+  }
+};
+
+TEST_F(PrivmilterctlTest, ScanExplainsAQuarantineVerdict) {
+  auto result = scan(fixture("privileged-memo.eml"), "bob@client.example");
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_NE(result.output.find("verdict: quarantine (rule privileged-unencrypted-external)"), std::string::npos)
+      << result.output;
+  EXPECT_NE(result.output.find("detector=list:privilege_markings"), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find("matched rule: tag-external"), std::string::npos) << result.output;
+}
+
+TEST_F(PrivmilterctlTest, ScanToAnInternalRecipientAccepts) {
+  auto result = scan(fixture("privileged-memo.eml"), "carol@examplelaw.com");
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_NE(result.output.find("verdict: accept"), std::string::npos) << result.output;
+}
+
+TEST_F(PrivmilterctlTest, ScanPrintsJson) {
+  auto result = scan(fixture("privileged-memo.eml"), "bob@client.example", "--json");
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  auto json = nlohmann::json::parse(result.output);
+  EXPECT_EQ(json["verdict"]["action"], "quarantine");
+  EXPECT_EQ(json["facts"]["encryption"], "none");
+  // multipart/alternative: the text is counted once, not once per alternative.
+  int bodies = 0;
+  for (const auto& segment : json["facts"]["segments"]) bodies += segment["kind"] == "body";
+  EXPECT_EQ(bodies, 1);
+}
+
+TEST_F(PrivmilterctlTest, ScanReportsAMissingFile) {
+  auto result = scan(path("missing.eml").string(), "bob@client.example");
+  EXPECT_NE(result.exit_code, 0);
+  EXPECT_NE(result.output.find("cannot read"), std::string::npos) << result.output;
+}
+
+TEST_F(PrivmilterctlTest, CheckPolicyNamesFileAndLine) {
+  std::ofstream(path("bad.yaml")) << "version: 1\nrules:\n  - id: r1\n    when: { recipient: outside }\n    action: accept\n";
+  auto result = run_command(std::string(PRIVMILTERCTL_PATH) + " check-policy " + path("bad.yaml").string());
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_NE(result.output.find("bad.yaml:4"), std::string::npos) << result.output;
+  auto good = run_command(std::string(PRIVMILTERCTL_PATH) + " check-policy " +
+                          (std::filesystem::path(PRIVMILTER_SOURCE_ROOT) / "config" / "policy.yaml").string());
+  EXPECT_EQ(good.exit_code, 0) << good.output;
+  EXPECT_NE(good.output.find("OK (3 rules)"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace privmilter::integration
