@@ -1,0 +1,62 @@
+#pragma once
+// Walks a parsed MIME tree in MIME order and fills MessageFacts: text
+// segments, attachments, whole-message encryption and structural defects.
+
+#include <gmime/gmime.h>
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "gmime_handles.h"
+#include "parse_defects.h"
+#include "privmilter/config.h"
+#include "privmilter/message_facts.h"
+
+namespace privmilter::content {
+
+// Iterative (an explicit stack, never recursion) and bounded by
+// limits.max_parts and limits.max_depth. Part paths follow GMime/IMAP
+// numbering: the children of the top-level multipart are "1", "2", ...; a
+// single-part message body is "1"; the body of a message/rfc822 part "2" is
+// "2.1", or "2.1", "2.2", ... when it is a multipart.
+class MimeWalker {
+ public:
+  // `options` parses the payload of opaque-signed S/MIME parts; it and
+  // `defects` must outlive the walker.
+  MimeWalker(const ContentLimits& limits, GMimeParserOptions* options, DefectLog& defects,
+             MessageFacts& facts);
+
+  void walk(GMimeMessage* message);
+
+ private:
+  struct Pending {
+    GMimeObject* object;
+    std::string path;
+    std::size_t depth;
+    bool text_suppressed;  // inside an alternative that is not the one inspected
+    bool epilogue_only;    // revisit of a multipart, after its children, for its epilogue
+  };
+
+  void visit(const Pending& item);
+  void visit_multipart(const Pending& item);
+  void note_multipart_text(const Pending& item, const char* raw, const char* label);
+  void visit_message_part(const Pending& item);
+  void visit_leaf(const Pending& item);
+  void visit_smime_part(const Pending& item);
+  void visit_text_leaf(const Pending& item, const std::string& mime_type,
+                       const std::string& filename, bool is_attachment);
+  void schedule(Pending item);
+  void note_part_defect(const std::string& path, const std::string& description);
+
+  const ContentLimits& limits_;
+  GMimeParserOptions* options_;
+  DefectLog& defects_;
+  MessageFacts& facts_;
+  std::vector<Pending> pending_;
+  GMimeObject* content_bearing_ = nullptr;
+  // Entities parsed out of signed-data, kept alive while the walk refers to them.
+  std::vector<GObjectPtr<GMimeObject>> unwrapped_;
+};
+
+}  // namespace privmilter::content
