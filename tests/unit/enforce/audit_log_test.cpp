@@ -5,12 +5,12 @@
 #include <thread>
 
 #include "privmilter/enforce.h"
+#include "unit/json_lines.h"
 #include "unit/temp_dir.h"
 
 namespace privmilter {
 namespace {
 
-using testing::read_file;
 using testing::TempDir;
 
 AuditRecord sample_record(const std::string& reference) {
@@ -27,13 +27,6 @@ AuditRecord sample_record(const std::string& reference) {
                      .error = {}};
 }
 
-std::vector<nlohmann::json> lines_of(const std::string& content) {
-  std::vector<nlohmann::json> lines;
-  std::istringstream in(content);
-  for (std::string line; std::getline(in, line);) lines.push_back(nlohmann::json::parse(line));
-  return lines;
-}
-
 TEST(AuditLog, AppendsOneJsonLinePerDecision) {
   TempDir tmp;
   AuditLog log(tmp / "audit" / "audit.log");
@@ -41,7 +34,7 @@ TEST(AuditLog, AppendsOneJsonLinePerDecision) {
   ASSERT_TRUE(log.append(sample_record("ref-1")).ok());
   ASSERT_TRUE(log.append(sample_record("ref-2")).ok());
 
-  auto lines = lines_of(read_file(tmp / "audit" / "audit.log"));
+  auto lines = testing::read_json_lines(tmp / "audit" / "audit.log");
   ASSERT_EQ(lines.size(), 2u);
   EXPECT_EQ(lines[0]["ref"], "ref-1");
   EXPECT_EQ(lines[1]["ref"], "ref-2");
@@ -63,7 +56,7 @@ TEST(AuditLog, KeepsLinesWholeUnderConcurrentWriters) {
     });
   }
   for (auto& writer : writers) writer.join();
-  EXPECT_EQ(lines_of(read_file(tmp / "audit.log")).size(), 800u);
+  EXPECT_EQ(testing::read_json_lines(tmp / "audit.log").size(), 800u);
 }
 
 TEST(AuditLog, ReportsAFullDisk) {
@@ -81,7 +74,7 @@ TEST(AuditLog, InvalidUtf8InAnAddressDoesNotBreakTheRecord) {
   auto record = sample_record("ref");
   record.sender = "al\xff\xfeice@examplelaw.com";
   ASSERT_TRUE(log.append(record).ok());
-  EXPECT_EQ(lines_of(read_file(tmp / "audit.log")).size(), 1u);
+  EXPECT_EQ(testing::read_json_lines(tmp / "audit.log").size(), 1u);
 }
 
 }  // namespace

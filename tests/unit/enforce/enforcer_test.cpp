@@ -2,15 +2,14 @@
 #include <nlohmann/json.hpp>
 
 #include <regex>
-#include <sstream>
 
 #include "privmilter/enforce.h"
+#include "unit/json_lines.h"
 #include "unit/temp_dir.h"
 
 namespace privmilter {
 namespace {
 
-using testing::read_file;
 using testing::TempDir;
 
 class EnforcerTest : public ::testing::Test {
@@ -28,12 +27,7 @@ class EnforcerTest : public ::testing::Test {
                     .auth_authen = "alice", .client_addr = "10.0.0.5", .client_name = "", .daemon_name = ""};
   }
 
-  std::vector<nlohmann::json> audit_lines() const {
-    std::vector<nlohmann::json> lines;
-    std::istringstream in(read_file(tmp_ / "audit.log"));
-    for (std::string line; std::getline(in, line);) lines.push_back(nlohmann::json::parse(line));
-    return lines;
-  }
+  std::vector<nlohmann::json> audit_lines() const { return testing::read_json_lines(tmp_ / "audit.log"); }
 
   TempDir tmp_;
   QuarantineStore quarantine_;

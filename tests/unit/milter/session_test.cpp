@@ -1,9 +1,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include <sstream>
-
 #include "session.h"
+#include "unit/json_lines.h"
 #include "unit/temp_dir.h"
 
 namespace privmilter::milter {
@@ -64,12 +63,7 @@ class SessionTest : public ::testing::Test {
     return connection.on_end_of_headers();
   }
 
-  std::vector<nlohmann::json> audit_lines() const {
-    std::vector<nlohmann::json> lines;
-    std::istringstream in(read_file(tmp_ / "audit.log"));
-    for (std::string line; std::getline(in, line);) lines.push_back(nlohmann::json::parse(line));
-    return lines;
-  }
+  std::vector<nlohmann::json> audit_lines() const { return privmilter::testing::read_json_lines(tmp_ / "audit.log"); }
 
   TempDir tmp_;
 };
