@@ -18,6 +18,10 @@ namespace {
 
 std::atomic<const Engine*> g_engine{nullptr};
 
+// Only the modifications the enforcer can ask for; an MTA that is told a
+// filter may change bodies or recipients has to be prepared for it.
+constexpr unsigned long kFilterActions = SMFIF_ADDHDRS | SMFIF_SETSYMLIST;
+
 sfsistat on_error_status() {
   const Engine* engine = g_engine.load();
   if (engine != nullptr && engine->snapshot()->config->on_error == OnError::accept) return SMFIS_ACCEPT;
@@ -111,8 +115,7 @@ constexpr std::array<std::pair<int, const char*>, 4> kMacros{{
 sfsistat xx_negotiate(SMFICTX* ctx, unsigned long f0, unsigned long f1, unsigned long, unsigned long,
                       unsigned long* pf0, unsigned long* pf1, unsigned long* pf2, unsigned long* pf3) {
   return guarded("negotiate", [&] {
-    const unsigned long wanted_actions = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE | SMFIF_SETSYMLIST;
-    *pf0 = f0 & wanted_actions;
+    *pf0 = f0 & kFilterActions;
     // Stages this filter never looks at are not sent at all.
     const unsigned long wanted_steps = SMFIP_NOHELO | SMFIP_NOUNKNOWN;
     *pf1 = f1 & wanted_steps;
@@ -254,7 +257,7 @@ smfiDesc make_filter_description() {
   smfiDesc description{};
   description.xxfi_name = const_cast<char*>("privmilter");
   description.xxfi_version = SMFI_VERSION;
-  description.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE | SMFIF_SETSYMLIST;
+  description.xxfi_flags = kFilterActions;
   description.xxfi_connect = xx_connect;
   description.xxfi_helo = nullptr;
   description.xxfi_envfrom = xx_envfrom;

@@ -46,6 +46,8 @@ TEST_F(DaemonTest, NegotiatesOnlyTheStagesAndMacrosItUses) {
   EXPECT_FALSE(negotiation.sends(miltertest::Stage::helo));
   EXPECT_TRUE(negotiation.sends(miltertest::Stage::body));
   EXPECT_TRUE(negotiation.has_action(SMFIF_ADDHDRS));
+  EXPECT_FALSE(negotiation.has_action(SMFIF_CHGBODY));
+  EXPECT_FALSE(negotiation.has_action(SMFIF_DELRCPT));
   ASSERT_TRUE(negotiation.requested_macros.contains(SMFIM_ENVFROM));
   EXPECT_NE(negotiation.requested_macros.at(SMFIM_ENVFROM).find("{auth_authen}"), std::string::npos);
 }
