@@ -180,6 +180,19 @@ bool valid_socket_spec(const std::string& spec) {
   return false;
 }
 
+std::string postfix_milter_address(const std::string& spec) {
+  const auto colon = spec.find(':');
+  const std::string kind = spec.substr(0, colon);
+  const std::string rest = colon == std::string::npos ? std::string() : spec.substr(colon + 1);
+  if (kind == "local") return "unix:" + rest;
+  if (kind != "inet" && kind != "inet6") return spec;
+  const auto at = rest.find('@');
+  const std::string port = rest.substr(0, at);
+  std::string host = at == std::string::npos ? std::string("localhost") : rest.substr(at + 1);
+  if (kind == "inet6" && !host.starts_with('[')) host = "[" + host + "]";
+  return "inet:" + host + ":" + port;
+}
+
 Result<Config> load_config_string(const std::string& yaml, const std::filesystem::path& base, const std::string& name) {
   try {
     YAML::Node root = YAML::Load(yaml);

@@ -52,13 +52,11 @@ std::string socket_path(const std::string& spec) {
 }
 
 void print_postfix_hint(const Config& config) {
-  std::string postfix_spec = config.socket;
-  if (auto path = socket_path(postfix_spec); !path.empty()) postfix_spec = "unix:" + path;
   std::cout << "privmilter " << kVersion << " listening on " << config.socket << "\n"
             << "  quarantine: " << config.quarantine_directory.string() << "\n"
             << "  audit log:  " << config.audit_log_path.string() << "\n"
             << "Point Postfix at it (main.cf):\n"
-            << "  smtpd_milters = " << postfix_spec << "\n"
+            << "  smtpd_milters = " << postfix_milter_address(config.socket) << "\n"
             << "  milter_default_action = tempfail\n"
             << "  milter_protocol = 6\n"
             << "Sendmail (sendmail.mc): INPUT_MAIL_FILTER(`privmilter', `S=" << config.socket

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup-debian.sh
-./scripts/build.sh
+./scripts/build.sh privmilter privmilterctl
 mkdir -p var
 ./build/milter/privmilter -n -c config/privmilter.yaml
 exec ./build/milter/privmilter -f -c config/privmilter.yaml "$@"

@@ -32,3 +32,25 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 echo "setup: all ${#PACKAGES[@]} packages present"
+
+# The Sendmail end-to-end test (tests/e2e/sendmail_harness.sh) unpacks a
+# private Sendmail from these .debs with dpkg -x. They are only downloaded,
+# never installed: sendmail-bin provides mail-transport-agent, so installing
+# it would remove postfix. m4 builds the instance's .cf from its .mc.
+E2E_DEB_CACHE=${PRIVMILTER_E2E_DEB_CACHE:-/var/cache/privmilter-e2e/debs}
+SENDMAIL_DEBS=(sendmail-bin sendmail-cf libwrap0 m4)
+to_download=()
+for p in "${SENDMAIL_DEBS[@]}"; do
+  compgen -G "$E2E_DEB_CACHE/${p}_*.deb" >/dev/null || to_download+=("$p")
+done
+if [ ${#to_download[@]} -gt 0 ]; then
+  $SUDO mkdir -p "$E2E_DEB_CACHE"
+  # apt-get download writes into the current directory; owned by _apt it
+  # downloads sandboxed, without the "unsandboxed as root" warning.
+  $SUDO chown _apt "$E2E_DEB_CACHE" 2>/dev/null || true
+  if ! (cd "$E2E_DEB_CACHE" && $SUDO apt-get download -qq "${to_download[@]}"); then
+    $SUDO apt-get update -qq
+    (cd "$E2E_DEB_CACHE" && $SUDO apt-get download -qq "${to_download[@]}")
+  fi
+fi
+echo "setup: .debs for the private Sendmail in $E2E_DEB_CACHE"

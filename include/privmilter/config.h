@@ -50,6 +50,9 @@ struct Config {
 
 // True for "inet:PORT@HOST", "inet6:PORT@HOST", "unix:/path" (or "local:").
 bool valid_socket_spec(const std::string& spec);
+// The same socket as Postfix's smtpd_milters spells it: "inet:HOST:PORT",
+// "inet:[HOST]:PORT" for IPv6, "unix:/path".
+std::string postfix_milter_address(const std::string& spec);
 
 Result<Config> load_config_file(const std::filesystem::path& path);
 // `base` resolves relative paths; `name` labels error messages.

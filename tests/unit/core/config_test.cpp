@@ -80,6 +80,14 @@ TEST(SocketSpec, AcceptsTheMilterForms) {
   EXPECT_FALSE(valid_socket_spec("/run/privmilter.sock"));
 }
 
+TEST(SocketSpec, IsSpelledForPostfix) {
+  EXPECT_EQ(postfix_milter_address("inet:8891@127.0.0.1"), "inet:127.0.0.1:8891");
+  EXPECT_EQ(postfix_milter_address("inet6:8891@::1"), "inet:[::1]:8891");
+  EXPECT_EQ(postfix_milter_address("inet:8891"), "inet:localhost:8891");
+  EXPECT_EQ(postfix_milter_address("unix:/run/privmilter/milter.sock"), "unix:/run/privmilter/milter.sock");
+  EXPECT_EQ(postfix_milter_address("local:/run/privmilter/milter.sock"), "unix:/run/privmilter/milter.sock");
+}
+
 TEST(Envelope, StripsSmtpPaths) {
   EXPECT_EQ(strip_smtp_path("<Alice@Example.COM>"), "Alice@Example.COM");
   EXPECT_EQ(strip_smtp_path(" <> "), "");
