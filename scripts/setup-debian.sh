@@ -15,7 +15,7 @@ PACKAGES=(
   libboost-dev libspdlog-dev libfmt-dev libyaml-cpp-dev
   nlohmann-json3-dev libcli11-dev libxml2-dev libsqlite3-dev libre2-dev
   libgtest-dev googletest
-  postfix swaks procps
+  postfix swaks procps python3 util-linux
 )
 
 missing=()

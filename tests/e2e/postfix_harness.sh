@@ -434,7 +434,7 @@ pfh_send() {
 pfh_send_file() {
   local from=$1 to=$2 file=$3
   shift 3
-  pfh_send --from "$from" --to "$to" --data "$file" "$@"
+  pfh_send --from "$from" --to "$to" --data "@$file" "$@"
 }
 
 pfh_maillog() {

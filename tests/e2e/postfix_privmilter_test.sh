@@ -26,6 +26,7 @@ pfh_init
 pm_dir="$PFH_DIR/privmilter"
 mkdir -p "$pm_dir"
 cp "$source_dir/config/policy.yaml" "$pm_dir/policy.yaml"
+milter_port=""
 pfh_free_port milter_port
 cat >"$pm_dir/privmilter.yaml" <<CONFIG
 milter: {socket: "inet:$milter_port@127.0.0.1"}
