@@ -10,6 +10,7 @@
 
 #include "charset_decoder.h"
 #include "content_runtime.h"
+#include "extraction.h"
 #include "gmime_handles.h"
 #include "mime_walker.h"
 #include "parse_defects.h"
@@ -101,7 +102,8 @@ Result<MessageFacts> extract(const MessageSpool& spool, const ContentLimits& lim
   }
   note_header_defects(message.get(), defects);
 
-  content::MimeWalker walker(limits, options.get(), defects, facts);
+  content::Extraction extraction(limits, facts, defects);
+  content::MimeWalker walker(limits, options.get(), defects, facts, extraction);
   walker.walk(message.get());
   if (g_mime_message_get_mime_part(message.get()) == nullptr) defects.note("message has no body");
 

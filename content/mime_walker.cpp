@@ -74,8 +74,8 @@ std::size_t serialized_size(GMimeObject* object) {
 }  // namespace
 
 MimeWalker::MimeWalker(const ContentLimits& limits, GMimeParserOptions* options, DefectLog& defects,
-                       MessageFacts& facts)
-    : limits_(limits), options_(options), defects_(defects), facts_(facts) {}
+                       MessageFacts& facts, Extraction& extraction)
+    : limits_(limits), options_(options), defects_(defects), facts_(facts), extraction_(extraction) {}
 
 void MimeWalker::walk(GMimeMessage* message) {
   GMimeObject* top_level = g_mime_message_get_mime_part(message);
@@ -163,8 +163,7 @@ void MimeWalker::note_multipart_text(const Pending& item, const char* raw, const
 void MimeWalker::visit_message_part(const Pending& item) {
   const std::string filename = filename_of(item.object);
   if (has_attachment_disposition(item.object) || !filename.empty()) {
-    facts_.attachments.push_back(
-        {item.path, filename, mime_type_of(item.object), serialized_size(item.object)});
+    add_attachment(item.path, filename, mime_type_of(item.object), serialized_size(item.object));
   }
   GMimeMessage* message = g_mime_message_part_get_message(GMIME_MESSAGE_PART(item.object));
   if (message == nullptr) return;
@@ -181,6 +180,14 @@ void MimeWalker::visit_message_part(const Pending& item) {
             item.text_suppressed, false});
 }
 
+void MimeWalker::add_attachment(const std::string& path, const std::string& filename,
+                                const std::string& content_type, std::size_t size) {
+  PartFact fact{.path = path, .filename = filename, .content_type = content_type, .detected_type = {},
+                .size = size, .flags = 0, .uninspectable_reason = {}, .properties = {}};
+  fact.set(PartFlag::attachment);
+  facts_.parts.push_back(std::move(fact));
+}
+
 void MimeWalker::visit_leaf(const Pending& item) {
   auto* part = GMIME_PART(item.object);
   if (auto problem = transfer_encoding_problem(part)) note_part_defect(item.path, *problem);
@@ -191,7 +198,7 @@ void MimeWalker::visit_leaf(const Pending& item) {
 
   if (is_smime_candidate(item.object)) {
     if (is_attachment) {
-      facts_.attachments.push_back({item.path, filename, mime_type, decoded_size(part)});
+      add_attachment(item.path, filename, mime_type, decoded_size(part));
     }
     visit_smime_part(item);
     return;
@@ -201,7 +208,14 @@ void MimeWalker::visit_leaf(const Pending& item) {
     return;
   }
   if (is_attachment) {
-    facts_.attachments.push_back({item.path, filename, mime_type, decoded_size(part)});
+    const std::string bytes = decoded_bytes(part);
+    if (!extraction_.charge_bytes(bytes.size())) {
+      add_attachment(item.path, filename, mime_type, bytes.size());
+      extraction_.mark_uninspectable(facts_.parts.size() - 1, "limit:max_total_bytes");
+      return;
+    }
+    extraction_.inspect({.path = item.path, .filename = filename, .declared_type = mime_type, .bytes = bytes,
+                         .depth = item.depth});
   }
 }
 
@@ -211,7 +225,7 @@ void MimeWalker::visit_text_leaf(const Pending& item, const std::string& mime_ty
   auto* part = GMIME_PART(item.object);
   const std::string bytes = decoded_bytes(part);
   if (is_attachment) {
-    facts_.attachments.push_back({item.path, filename, mime_type, bytes.size()});
+    add_attachment(item.path, filename, mime_type, bytes.size());
   }
 
   const char* charset = g_mime_object_get_content_type_parameter(item.object, "charset");

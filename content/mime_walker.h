@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "extraction.h"
 #include "gmime_handles.h"
 #include "parse_defects.h"
 #include "privmilter/config.h"
@@ -25,7 +26,7 @@ class MimeWalker {
   // `options` parses the payload of opaque-signed S/MIME parts; it and
   // `defects` must outlive the walker.
   MimeWalker(const ContentLimits& limits, GMimeParserOptions* options, DefectLog& defects,
-             MessageFacts& facts);
+             MessageFacts& facts, Extraction& extraction);
 
   void walk(GMimeMessage* message);
 
@@ -47,12 +48,15 @@ class MimeWalker {
   void visit_text_leaf(const Pending& item, const std::string& mime_type,
                        const std::string& filename, bool is_attachment);
   void schedule(Pending item);
+  void add_attachment(const std::string& path, const std::string& filename, const std::string& content_type,
+                      std::size_t size);
   void note_part_defect(const std::string& path, const std::string& description);
 
   const ContentLimits& limits_;
   GMimeParserOptions* options_;
   DefectLog& defects_;
   MessageFacts& facts_;
+  Extraction& extraction_;
   std::vector<Pending> pending_;
   GMimeObject* content_bearing_ = nullptr;
   // Entities parsed out of signed-data, kept alive while the walk refers to them.

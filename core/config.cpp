@@ -75,7 +75,8 @@ class ConfigReader {
 void read_limits(const ConfigReader& reader, const YAML::Node& node, Config& config) {
   reader.require_map(node, "limits",
                      {"max_header_count", "max_header_bytes", "max_recipients", "max_message_bytes",
-                      "max_mime_parts", "max_mime_depth"});
+                      "max_mime_parts", "max_mime_depth", "max_part_bytes", "max_total_bytes",
+                      "max_archive_entries", "max_expansion_ratio", "max_text_bytes", "time_budget_ms"});
   auto& session = config.session_limits;
   auto& content = config.content_limits;
   if (node["max_header_count"]) session.max_header_count = reader.size(node["max_header_count"], "max_header_count", 10, 1000000);
@@ -84,6 +85,12 @@ void read_limits(const ConfigReader& reader, const YAML::Node& node, Config& con
   if (node["max_message_bytes"]) content.max_message_bytes = reader.size(node["max_message_bytes"], "max_message_bytes", 1024, std::size_t{1} << 34);
   if (node["max_mime_parts"]) content.max_parts = reader.size(node["max_mime_parts"], "max_mime_parts", 1, 1000000);
   if (node["max_mime_depth"]) content.max_depth = reader.size(node["max_mime_depth"], "max_mime_depth", 1, 1000);
+  if (node["max_part_bytes"]) content.max_part_bytes = reader.size(node["max_part_bytes"], "max_part_bytes", 1024, std::size_t{1} << 34);
+  if (node["max_total_bytes"]) content.max_total_bytes = reader.size(node["max_total_bytes"], "max_total_bytes", 1024, std::size_t{1} << 36);
+  if (node["max_archive_entries"]) content.max_archive_entries = reader.size(node["max_archive_entries"], "max_archive_entries", 1, 1000000);
+  if (node["max_expansion_ratio"]) content.max_expansion_ratio = reader.size(node["max_expansion_ratio"], "max_expansion_ratio", 2, 100000);
+  if (node["max_text_bytes"]) content.max_text_bytes = reader.size(node["max_text_bytes"], "max_text_bytes", 1024, std::size_t{1} << 34);
+  if (node["time_budget_ms"]) content.time_budget_ms = reader.size(node["time_budget_ms"], "time_budget_ms", 10, 3600000);
 }
 
 Config parse(const YAML::Node& root, const ConfigReader& reader) {

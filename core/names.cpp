@@ -50,6 +50,21 @@ std::string_view to_string(SegmentKind kind) {
     case SegmentKind::subject: return "subject";
     case SegmentKind::body: return "body";
     case SegmentKind::attachment: return "attachment";
+    case SegmentKind::metadata: return "metadata";
+  }
+  return "unknown";
+}
+
+std::string_view to_string(PartFlag flag) {
+  switch (flag) {
+    case PartFlag::attachment: return "attachment";
+    case PartFlag::encrypted: return "encrypted";
+    case PartFlag::password_protected: return "password-protected";
+    case PartFlag::signed_data: return "signed";
+    case PartFlag::uninspectable: return "uninspectable";
+    case PartFlag::tracked_changes: return "tracked-changes";
+    case PartFlag::comments: return "comments";
+    case PartFlag::hidden_text: return "hidden-text";
   }
   return "unknown";
 }

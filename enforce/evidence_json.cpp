@@ -35,6 +35,21 @@ nlohmann::json to_json_value(const Envelope& envelope) {
           {"daemon_name", envelope.daemon_name}};
 }
 
+nlohmann::json to_json_value(const PartFact& part) {
+  nlohmann::json flags = nlohmann::json::array();
+  for (std::uint32_t bit = 1; bit != 0 && bit <= part.flags; bit <<= 1) {
+    if ((part.flags & bit) != 0) flags.push_back(to_string(static_cast<PartFlag>(bit)));
+  }
+  nlohmann::json properties = nlohmann::json::object();
+  for (const auto& [name, value] : part.properties) properties[name] = value;
+  nlohmann::json out{{"path", part.path},   {"filename", part.filename}, {"content_type", part.content_type},
+                     {"size", part.size},   {"flags", flags}};
+  if (!part.detected_type.empty()) out["detected_type"] = part.detected_type;
+  if (!part.uninspectable_reason.empty()) out["uninspectable_reason"] = part.uninspectable_reason;
+  if (!part.properties.empty()) out["properties"] = properties;
+  return out;
+}
+
 std::string format_utc(std::chrono::system_clock::time_point time) {
   const auto since_epoch = time.time_since_epoch();
   const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(since_epoch);

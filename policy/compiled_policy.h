@@ -23,12 +23,14 @@ struct SegmentFilter {
   bool subject = true;
   bool body = true;
   bool attachment = true;
+  bool metadata = true;
 
   bool admits(SegmentKind kind) const {
     switch (kind) {
       case SegmentKind::subject: return subject;
       case SegmentKind::body: return body;
       case SegmentKind::attachment: return attachment;
+      case SegmentKind::metadata: return metadata;
     }
     return false;
   }

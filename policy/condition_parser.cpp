@@ -37,8 +37,8 @@ std::shared_ptr<const TextMatcher> compiled_or_fail(Result<std::unique_ptr<TextM
 
 SegmentFilter read_segment_filter(const YAML::Node& node) {
   const std::vector<YAML::Node> items = sequence_items(node, "'in'");
-  if (items.empty()) fail_at(node, "'in' needs at least one of subject, body, attachment");
-  SegmentFilter filter{false, false, false};
+  if (items.empty()) fail_at(node, "'in' needs at least one of subject, body, attachment, metadata");
+  SegmentFilter filter{false, false, false, false};
   for (const YAML::Node& item : items) {
     const std::string kind = read_string(item, "an 'in' entry");
     if (kind == to_string(SegmentKind::subject)) {
@@ -47,8 +47,10 @@ SegmentFilter read_segment_filter(const YAML::Node& node) {
       filter.body = true;
     } else if (kind == to_string(SegmentKind::attachment)) {
       filter.attachment = true;
+    } else if (kind == to_string(SegmentKind::metadata)) {
+      filter.metadata = true;
     } else {
-      fail_at(item, "unknown text kind " + in_quotes(kind) + " (expected subject, body or attachment)");
+      fail_at(item, "unknown text kind " + in_quotes(kind) + " (expected subject, body, attachment or metadata)");
     }
   }
   return filter;

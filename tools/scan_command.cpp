@@ -30,15 +30,10 @@ nlohmann::json facts_json(const MessageFacts& facts) {
   for (const auto& segment : facts.segments) {
     segments.push_back({{"kind", to_string(segment.kind)}, {"location", segment.location}, {"chars", segment.text.size()}});
   }
-  nlohmann::json attachments = nlohmann::json::array();
-  for (const auto& attachment : facts.attachments) {
-    attachments.push_back({{"path", attachment.path},
-                           {"filename", attachment.filename},
-                           {"content_type", attachment.content_type},
-                           {"size", attachment.size}});
-  }
+  nlohmann::json parts = nlohmann::json::array();
+  for (const auto& part : facts.parts) parts.push_back(to_json_value(part));
   return {{"bytes", facts.message_bytes}, {"parts", facts.part_count}, {"encryption", to_string(facts.encryption)},
-          {"segments", segments},         {"attachments", attachments}, {"defects", facts.defects}};
+          {"segments", segments},         {"parts", parts}, {"defects", facts.defects}};
 }
 
 void print_text(const ScanOptions& options, const Decision& decision) {
@@ -49,9 +44,11 @@ void print_text(const ScanOptions& options, const Decision& decision) {
   for (const auto& segment : facts.segments) {
     std::cout << "  text " << segment.location << " (" << segment.text.size() << " bytes)\n";
   }
-  for (const auto& attachment : facts.attachments) {
-    std::cout << "  attachment " << attachment.path << " " << attachment.content_type << " '" << attachment.filename
-              << "' (" << attachment.size << " bytes)\n";
+  for (const auto& part : facts.parts) {
+    std::cout << "  part " << part.path << " " << part.content_type << " '" << part.filename << "' (" << part.size
+              << " bytes)";
+    if (!part.uninspectable_reason.empty()) std::cout << " uninspectable: " << part.uninspectable_reason;
+    std::cout << "\n";
   }
   for (const auto& defect : facts.defects) std::cout << "  defect: " << defect << "\n";
   std::cout << "verdict: " << to_string(verdict.action);

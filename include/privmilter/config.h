@@ -17,10 +17,18 @@ namespace privmilter {
 // exception, limit hit). tempfail keeps the mail at the MTA.
 enum class OnError { tempfail, accept };
 
+// Bounds on what one message may cost to inspect. Hitting one stops that
+// branch and records an uninspectable fact naming the limit.
 struct ContentLimits {
   std::size_t max_message_bytes = 64u << 20;  // larger messages are not parsed: on_error
-  std::size_t max_parts = 1000;
-  std::size_t max_depth = 64;
+  std::size_t max_parts = 1000;               // MIME parts, archive entries and documents together
+  std::size_t max_depth = 64;                 // nesting of MIME, archives and documents together
+  std::size_t max_part_bytes = 64u << 20;     // decoded or unpacked size of one part or entry
+  std::size_t max_total_bytes = 256u << 20;   // decoded and unpacked bytes for the whole message
+  std::size_t max_archive_entries = 10000;    // entries read from one archive
+  std::size_t max_expansion_ratio = 100;      // unpacked size / packed size of an archive entry
+  std::size_t max_text_bytes = 32u << 20;     // extracted text kept for the policy
+  std::size_t time_budget_ms = 20000;         // inspection time per message
 };
 
 struct SessionLimits {

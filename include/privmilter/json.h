@@ -7,6 +7,7 @@
 #include <string>
 
 #include "privmilter/envelope.h"
+#include "privmilter/message_facts.h"
 #include "privmilter/verdict.h"
 
 namespace privmilter {
@@ -14,6 +15,7 @@ namespace privmilter {
 nlohmann::json to_json_value(const Evidence& evidence);
 nlohmann::json to_json_value(const Verdict& verdict);
 nlohmann::json to_json_value(const Envelope& envelope);
+nlohmann::json to_json_value(const PartFact& part);
 // RFC 3339 UTC with milliseconds: "2026-11-28T16:33:01.123Z".
 std::string format_utc(std::chrono::system_clock::time_point time);
 

@@ -53,7 +53,7 @@ TEST_F(CorpusTest, EveryCorpusMessageYieldsFacts) {
     }
     ++parsed;
     parts += facts->part_count;
-    attachments += facts->attachments.size();
+    attachments += facts->parts.size();
     segments += facts->segments.size();
     if (facts->encryption == EncryptionState::smime_enveloped) ++smime;
     if (facts->encryption == EncryptionState::pgp_mime_encrypted) ++pgp;

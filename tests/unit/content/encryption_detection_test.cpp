@@ -34,10 +34,10 @@ TEST_F(EncryptionDetectionTest, SmimeEnvelopedDataIsEncrypted) {
   EXPECT_EQ(facts.encryption, EncryptionState::smime_enveloped);
   EXPECT_TRUE(facts.encrypted());
   EXPECT_EQ(all_text(facts).find("settlement"), std::string::npos);
-  ASSERT_EQ(facts.attachments.size(), 1u);
-  EXPECT_EQ(facts.attachments[0].filename, "smime.p7m");
-  EXPECT_EQ(facts.attachments[0].content_type, "application/pkcs7-mime");
-  EXPECT_EQ(facts.attachments[0].size, der.size());
+  ASSERT_EQ(facts.parts.size(), 1u);
+  EXPECT_EQ(facts.parts[0].filename, "smime.p7m");
+  EXPECT_EQ(facts.parts[0].content_type, "application/pkcs7-mime");
+  EXPECT_EQ(facts.parts[0].size, der.size());
   EXPECT_TRUE(facts.defects.empty()) << facts.defects.front();
 }
 
@@ -115,8 +115,8 @@ TEST_F(EncryptionDetectionTest, EnvelopedAttachmentBesideCleartextIsNotWholeMess
            "\n") +
       mime_base64(der) + "--b--\r\n");
   EXPECT_EQ(facts.encryption, EncryptionState::none);
-  ASSERT_EQ(facts.attachments.size(), 1u);
-  EXPECT_EQ(facts.attachments[0].filename, "doc.p7m");
+  ASSERT_EQ(facts.parts.size(), 1u);
+  EXPECT_EQ(facts.parts[0].filename, "doc.p7m");
   EXPECT_NE(find_segment(facts, "1 text/plain"), nullptr);
 }
 

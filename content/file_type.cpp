@@ -1,0 +1,95 @@
+#include "file_type.h"
+
+#include <algorithm>
+#include <array>
+
+namespace privmilter::content {
+namespace {
+
+bool starts_with(std::string_view bytes, std::string_view magic) { return bytes.substr(0, magic.size()) == magic; }
+
+bool contains(std::string_view bytes, std::string_view needle) {
+  return std::search(bytes.begin(), bytes.end(), needle.begin(), needle.end()) != bytes.end();
+}
+
+std::string lowercase_extension(std::string_view filename) {
+  const auto dot = filename.rfind('.');
+  if (dot == std::string_view::npos) return {};
+  std::string extension(filename.substr(dot + 1));
+  std::transform(extension.begin(), extension.end(), extension.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return extension;
+}
+
+// Office Open XML and OpenDocument files are ZIP containers; their member
+// names (stored in clear in every local header) say which kind.
+std::string refine_zip(std::string_view bytes) {
+  // OpenDocument puts an uncompressed "mimetype" member first.
+  static constexpr std::string_view kOpenDocument = "mimetypeapplication/vnd.oasis.opendocument.";
+  if (bytes.size() > 30 && bytes.substr(30, kOpenDocument.size()) == kOpenDocument) {
+    const auto start = 30 + std::string_view("mimetype").size();
+    const auto kind = bytes.substr(start, 64);
+    for (std::string_view type : {"application/vnd.oasis.opendocument.text",
+                                  "application/vnd.oasis.opendocument.spreadsheet",
+                                  "application/vnd.oasis.opendocument.presentation"}) {
+      if (kind.starts_with(type)) return std::string(type);
+    }
+  }
+  if (contains(bytes, "[Content_Types].xml")) {
+    if (contains(bytes, "word/")) return "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
+    if (contains(bytes, "xl/")) return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+    if (contains(bytes, "ppt/")) return "application/vnd.openxmlformats-officedocument.presentationml.presentation";
+  }
+  return "application/zip";
+}
+
+struct Magic {
+  std::size_t offset;
+  std::string_view bytes;
+  std::string_view type;
+};
+
+constexpr std::array<Magic, 20> kMagic{{
+    {0, "%PDF-", "application/pdf"},
+    {0, "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", "application/x-ole-storage"},
+    {0, "{\\rtf", "application/rtf"},
+    {0, "\x1f\x8b", "application/gzip"},
+    {0, "BZh", "application/x-bzip2"},
+    {0, "\xFD" "7zXZ\0", "application/x-xz"},
+    {0, "7z\xBC\xAF\x27\x1C", "application/x-7z-compressed"},
+    {257, "ustar", "application/x-tar"},
+    {0, "Rar!\x1A\x07", "application/vnd.rar"},
+    {0, "\x78\x9F\x3E\x22", "application/vnd.ms-tnef"},
+    {0, "-----BEGIN PGP MESSAGE-----", "application/pgp-encrypted"},
+    {0, "-----BEGIN PGP SIGNATURE-----", "application/pgp-signature"},
+    {0, "MZ", "application/x-msdownload"},
+    {0, "\x7F" "ELF", "application/x-executable"},
+    {0, "\x89PNG\r\n\x1A\n", "image/png"},
+    {0, "\xFF\xD8\xFF", "image/jpeg"},
+    {0, "GIF87a", "image/gif"},
+    {0, "GIF89a", "image/gif"},
+    {0, "BEGIN:VCALENDAR", "text/calendar"},
+    {0, "<?xml", "application/xml"},
+}};
+
+}  // namespace
+
+std::string detect_type(std::string_view bytes, std::string_view filename) {
+  if (starts_with(bytes, "PK\x03\x04") || starts_with(bytes, "PK\x05\x06")) return refine_zip(bytes);
+  for (const Magic& magic : kMagic) {
+    if (bytes.size() >= magic.offset + magic.bytes.size() && bytes.substr(magic.offset, magic.bytes.size()) == magic.bytes) {
+      return std::string(magic.type);
+    }
+  }
+  // A message file carries header fields before anything else.
+  const std::string extension = lowercase_extension(filename);
+  if (extension == "eml" && (starts_with(bytes, "From:") || starts_with(bytes, "Received:") ||
+                             starts_with(bytes, "Return-Path:") || starts_with(bytes, "MIME-Version:") ||
+                             starts_with(bytes, "Date:") || starts_with(bytes, "Subject:") ||
+                             starts_with(bytes, "Message-ID:") || starts_with(bytes, "To:"))) {
+    return "message/rfc822";
+  }
+  return {};
+}
+
+}  // namespace privmilter::content
