@@ -23,6 +23,7 @@ Inspector inspector_for(std::string_view type) {
   if (type == "application/pdf") return inspect_pdf;
   if (type == "application/x-ole-storage") return inspect_ole;
   if (type == "application/rtf") return inspect_rtf;
+  if (type == "application/vnd.ms-tnef") return inspect_tnef;
   return nullptr;
 }
 

@@ -29,6 +29,9 @@ void inspect_pdf(const EmbeddedFile& file, std::size_t part_index, Extraction& e
 // (an EncryptedPackage stream).
 void inspect_ole(const EmbeddedFile& file, std::size_t part_index, Extraction& extraction);
 
+// TNEF (winmail.dat): the body and the attachments Outlook packed inside.
+void inspect_tnef(const EmbeddedFile& file, std::size_t part_index, Extraction& extraction);
+
 // RTF reduced to its text.
 void inspect_rtf(const EmbeddedFile& file, std::size_t part_index, Extraction& extraction);
 

@@ -14,6 +14,8 @@ PACKAGES=(
   libmilter-dev libgmime-3.0-dev libssl-dev openssl
   libboost-dev libspdlog-dev libfmt-dev libyaml-cpp-dev
   nlohmann-json3-dev libcli11-dev libxml2-dev libsqlite3-dev libre2-dev
+  libarchive-dev libgsf-1-dev libpoppler-cpp-dev libytnef0-dev
+  zip p7zip-full qpdf
   libgtest-dev googletest
   postfix swaks procps python3 util-linux
 )
