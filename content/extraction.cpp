@@ -24,6 +24,7 @@ Inspector inspector_for(std::string_view type) {
   if (type == "application/x-ole-storage") return inspect_ole;
   if (type == "application/rtf") return inspect_rtf;
   if (type == "application/vnd.ms-tnef") return inspect_tnef;
+  if (type == "message/rfc822") return inspect_message;
   return nullptr;
 }
 
@@ -38,14 +39,11 @@ std::string lowercase_extension(std::string_view filename) {
 
 // Content that is text as it stands: read it as such.
 bool is_plain_text(std::string_view type, std::string_view declared, std::string_view filename) {
-  if (type.starts_with("text/") || type == "application/xml" || type == "message/rfc822") return true;
+  if (type.starts_with("text/") || type == "application/xml") return true;
   if (!type.empty()) return false;
-  if (declared.starts_with("text/") || declared == "application/json" || declared == "application/xml" ||
-      declared == "message/rfc822") {
-    return true;
-  }
-  static constexpr std::array<std::string_view, 11> kTextExtensions = {"txt", "csv", "tsv", "json", "xml", "md",
-                                                                      "log", "ics", "eml", "htm", "html"};
+  if (declared.starts_with("text/") || declared == "application/json" || declared == "application/xml") return true;
+  static constexpr std::array<std::string_view, 10> kTextExtensions = {"txt", "csv", "tsv", "json", "xml",
+                                                                      "md",  "log", "ics", "htm", "html"};
   const std::string extension = lowercase_extension(filename);
   return std::find(kTextExtensions.begin(), kTextExtensions.end(), extension) != kTextExtensions.end();
 }
@@ -56,10 +54,12 @@ bool is_known_opaque(std::string_view type) {
 
 }  // namespace
 
-Extraction::Extraction(const ContentLimits& limits, MessageFacts& facts, DefectLog& defects)
+Extraction::Extraction(const ContentLimits& limits, MessageFacts& facts, DefectLog& defects,
+                       GMimeParserOptions* parser_options)
     : limits_(limits),
       facts_(facts),
       defects_(defects),
+      parser_options_(parser_options),
       deadline_(Clock::now() + std::chrono::milliseconds(limits.time_budget_ms)) {}
 
 std::size_t Extraction::add_part(PartFact fact) {

@@ -10,6 +10,8 @@
 #include <string>
 #include <string_view>
 
+#include <gmime/gmime.h>
+
 #include "parse_defects.h"
 #include "privmilter/config.h"
 #include "privmilter/message_facts.h"
@@ -29,10 +31,15 @@ class Extraction {
  public:
   using Clock = std::chrono::steady_clock;
 
-  Extraction(const ContentLimits& limits, MessageFacts& facts, DefectLog& defects);
+  // `parser_options` parse messages found inside the message (attached
+  // .eml files); they report into `defects`. Both outlive the extraction.
+  Extraction(const ContentLimits& limits, MessageFacts& facts, DefectLog& defects,
+             GMimeParserOptions* parser_options);
 
   const ContentLimits& limits() const { return limits_; }
   DefectLog& defects() { return defects_; }
+  GMimeParserOptions* parser_options() const { return parser_options_; }
+  MessageFacts& facts() { return facts_; }
 
   // Records a node of the tree. Returns its index in facts.parts: indices
   // stay valid while more parts are added, references do not.
@@ -65,6 +72,7 @@ class Extraction {
   const ContentLimits& limits_;
   MessageFacts& facts_;
   DefectLog& defects_;
+  GMimeParserOptions* parser_options_;
   Clock::time_point deadline_;
   std::size_t total_bytes_ = 0;
   std::size_t text_bytes_ = 0;

@@ -102,7 +102,7 @@ Result<MessageFacts> extract(const MessageSpool& spool, const ContentLimits& lim
   }
   note_header_defects(message.get(), defects);
 
-  content::Extraction extraction(limits, facts, defects);
+  content::Extraction extraction(limits, facts, defects, options.get());
   content::MimeWalker walker(limits, options.get(), defects, facts, extraction);
   walker.walk(message.get());
   if (g_mime_message_get_mime_part(message.get()) == nullptr) defects.note("message has no body");

@@ -32,6 +32,10 @@ void inspect_ole(const EmbeddedFile& file, std::size_t part_index, Extraction& e
 // TNEF (winmail.dat): the body and the attachments Outlook packed inside.
 void inspect_tnef(const EmbeddedFile& file, std::size_t part_index, Extraction& extraction);
 
+// A message saved as a file (.eml), walked like the message itself; its
+// encryption is a flag on its part, not the outer message's state.
+void inspect_message(const EmbeddedFile& file, std::size_t part_index, Extraction& extraction);
+
 // RTF reduced to its text.
 void inspect_rtf(const EmbeddedFile& file, std::size_t part_index, Extraction& extraction);
 

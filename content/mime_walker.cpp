@@ -15,7 +15,7 @@ namespace {
 
 std::string child_path(const std::string& parent, int index) {
   const std::string number = std::to_string(index + 1);
-  return parent.empty() ? number : parent + "." + number;
+  return (parent.empty() || parent.back() == '/') ? parent + number : parent + "." + number;
 }
 
 bool has_attachment_disposition(GMimeObject* object) {
@@ -80,8 +80,32 @@ MimeWalker::MimeWalker(const ContentLimits& limits, GMimeParserOptions* options,
 void MimeWalker::walk(GMimeMessage* message) {
   GMimeObject* top_level = g_mime_message_get_mime_part(message);
   if (top_level == nullptr) return;
+  walk_from(top_level, GMIME_IS_MULTIPART(top_level) ? "" : "1", 0);
+}
+
+void MimeWalker::walk_nested(GMimeMessage* message, const Nested& nested) {
+  owner_part_ = nested.owner_part;
+  text_kind_ = SegmentKind::attachment;
+  const char* subject = g_mime_message_get_subject(message);
+  if (subject != nullptr && *subject != '\0') {
+    extraction_.add_text(text_kind_, nested.path_prefix + "subject", make_valid_utf8(subject));
+  }
+  GMimeObject* top_level = g_mime_message_get_mime_part(message);
+  if (top_level == nullptr) return;
+  walk_from(top_level, nested.path_prefix + (GMIME_IS_MULTIPART(top_level) ? "" : "1"), nested.depth);
+}
+
+void MimeWalker::note_encryption(EncryptionState state) {
+  if (owner_part_) {
+    extraction_.part(*owner_part_).set(PartFlag::encrypted);
+  } else {
+    facts_.encryption = state;
+  }
+}
+
+void MimeWalker::walk_from(GMimeObject* top_level, std::string top_path, std::size_t depth) {
   content_bearing_ = content_bearing_part(top_level);
-  pending_.push_back({top_level, GMIME_IS_MULTIPART(top_level) ? "" : "1", 0, false, false});
+  pending_.push_back({top_level, std::move(top_path), depth, false, false});
   while (!pending_.empty()) {
     Pending item = std::move(pending_.back());
     pending_.pop_back();
@@ -127,7 +151,7 @@ void MimeWalker::visit_multipart(const Pending& item) {
   auto* multipart = GMIME_MULTIPART(item.object);
   if (item.object == content_bearing_ && is_pgp_mime_encrypted_multipart(item.object)) {
     const PgpFinding finding = inspect_pgp_mime(multipart);
-    if (finding.encrypted) facts_.encryption = EncryptionState::pgp_mime_encrypted;
+    if (finding.encrypted) note_encryption(EncryptionState::pgp_mime_encrypted);
     if (finding.defect) note_part_defect(item.path, *finding.defect);
   }
   if (!item.text_suppressed) {
@@ -157,7 +181,7 @@ void MimeWalker::note_multipart_text(const Pending& item, const char* raw, const
   normalize_line_endings(text);
   if (text.find_first_not_of(" \t\n") == std::string::npos) return;
   facts_.segments.push_back(
-      {SegmentKind::body, (item.path.empty() ? "" : item.path + " ") + label, std::move(text)});
+      {text_kind_, (item.path.empty() ? "" : item.path + " ") + label, std::move(text)});
 }
 
 void MimeWalker::visit_message_part(const Pending& item) {
@@ -170,8 +194,7 @@ void MimeWalker::visit_message_part(const Pending& item) {
   if (!item.text_suppressed) {
     const char* subject = g_mime_message_get_subject(message);
     if (subject != nullptr && *subject != '\0') {
-      facts_.segments.push_back(
-          {SegmentKind::body, item.path + "/message", make_valid_utf8(subject)});
+      facts_.segments.push_back({text_kind_, item.path + "/message", make_valid_utf8(subject)});
     }
   }
   GMimeObject* body = g_mime_message_get_mime_part(message);
@@ -197,10 +220,12 @@ void MimeWalker::visit_leaf(const Pending& item) {
   const bool is_attachment = has_attachment_disposition(item.object) || !filename.empty();
 
   if (is_smime_candidate(item.object)) {
+    std::optional<std::size_t> attachment_index;
     if (is_attachment) {
       add_attachment(item.path, filename, mime_type, decoded_size(part));
+      attachment_index = facts_.parts.size() - 1;
     }
-    visit_smime_part(item);
+    visit_smime_part(item, attachment_index);
     return;
   }
   if (mime_type.starts_with("text/")) {
@@ -240,16 +265,22 @@ void MimeWalker::visit_text_leaf(const Pending& item, const std::string& mime_ty
     facts_.segments.push_back(
         {SegmentKind::attachment, item.path + " attachment[" + filename + "]", std::move(text)});
   } else {
-    facts_.segments.push_back({SegmentKind::body, item.path + " " + mime_type, std::move(text)});
+    facts_.segments.push_back({text_kind_, item.path + " " + mime_type, std::move(text)});
   }
 }
 
-void MimeWalker::visit_smime_part(const Pending& item) {
+void MimeWalker::visit_smime_part(const Pending& item, std::optional<std::size_t> attachment_index) {
   SmimeFinding finding = inspect_smime_part(GMIME_PART(item.object));
   if (finding.defect) note_part_defect(item.path, *finding.defect);
-  if (finding.enveloped && item.object == content_bearing_) {
-    facts_.encryption = EncryptionState::smime_enveloped;
+  if (attachment_index) {
+    PartFact& attachment = facts_.parts.at(*attachment_index);
+    if (finding.enveloped) {
+      attachment.set(PartFlag::encrypted);
+      attachment.detected_type = "application/pkcs7-mime";
+    }
+    if (finding.signed_content) attachment.set(PartFlag::signed_data);
   }
+  if (finding.enveloped && item.object == content_bearing_) note_encryption(EncryptionState::smime_enveloped);
   if (!finding.signed_content) return;
 
   auto stream = adopt(g_mime_stream_mem_new_with_buffer(finding.signed_content->data(),

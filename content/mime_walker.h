@@ -5,6 +5,7 @@
 #include <gmime/gmime.h>
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,17 @@ class MimeWalker {
 
   void walk(GMimeMessage* message);
 
+  // A message found as a file inside this one (an attached .eml): paths
+  // start with `path_prefix` (e.g. "2/bundle.zip/old.eml/"), its text counts
+  // as attachment text, and its encryption flags part `owner_part` instead
+  // of deciding the outer message's state.
+  struct Nested {
+    std::string path_prefix;
+    std::size_t depth = 0;
+    std::size_t owner_part = 0;
+  };
+  void walk_nested(GMimeMessage* message, const Nested& nested);
+
  private:
   struct Pending {
     GMimeObject* object;
@@ -44,13 +56,15 @@ class MimeWalker {
   void note_multipart_text(const Pending& item, const char* raw, const char* label);
   void visit_message_part(const Pending& item);
   void visit_leaf(const Pending& item);
-  void visit_smime_part(const Pending& item);
+  void visit_smime_part(const Pending& item, std::optional<std::size_t> attachment_index);
   void visit_text_leaf(const Pending& item, const std::string& mime_type,
                        const std::string& filename, bool is_attachment);
   void schedule(Pending item);
   void add_attachment(const std::string& path, const std::string& filename, const std::string& content_type,
                       std::size_t size);
   void note_part_defect(const std::string& path, const std::string& description);
+  void note_encryption(EncryptionState state);
+  void walk_from(GMimeObject* top_level, std::string top_path, std::size_t depth);
 
   const ContentLimits& limits_;
   GMimeParserOptions* options_;
@@ -59,6 +73,8 @@ class MimeWalker {
   Extraction& extraction_;
   std::vector<Pending> pending_;
   GMimeObject* content_bearing_ = nullptr;
+  std::optional<std::size_t> owner_part_;       // set when walking a nested message
+  SegmentKind text_kind_ = SegmentKind::body;  // attachment for nested messages
   // Entities parsed out of signed-data, kept alive while the walk refers to them.
   std::vector<GObjectPtr<GMimeObject>> unwrapped_;
 };

@@ -117,6 +117,8 @@ TEST_F(EncryptionDetectionTest, EnvelopedAttachmentBesideCleartextIsNotWholeMess
   EXPECT_EQ(facts.encryption, EncryptionState::none);
   ASSERT_EQ(facts.parts.size(), 1u);
   EXPECT_EQ(facts.parts[0].filename, "doc.p7m");
+  // The attachment itself is protected, even though the message is not.
+  EXPECT_TRUE(facts.parts[0].has(PartFlag::encrypted));
   EXPECT_NE(find_segment(facts, "1 text/plain"), nullptr);
 }
 

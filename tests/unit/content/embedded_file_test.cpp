@@ -1,0 +1,103 @@
+// Attachments identified by their content, and messages attached as files.
+
+#include <openssl/evp.h>
+
+#include "unit/content/content_test_support.h"
+
+namespace privmilter::testing {
+namespace {
+
+std::string base64(std::string_view bytes) {
+  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
+  const int length = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                     reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
+  out.resize(static_cast<std::size_t>(length));
+  std::string wrapped;
+  for (std::size_t i = 0; i < out.size(); i += 76) wrapped += out.substr(i, 76) + "\n";
+  return wrapped;
+}
+
+std::string with_attachment(const std::string& filename, const std::string& declared_type, std::string_view bytes) {
+  return "From: alice@examplelaw.com\nTo: bob@client.example\nSubject: files\nMIME-Version: 1.0\n"
+         "Content-Type: multipart/mixed; boundary=\"b\"\n\n--b\nContent-Type: text/plain\n\nSee attached.\n--b\n"
+         "Content-Type: " + declared_type + "; name=\"" + filename + "\"\nContent-Disposition: attachment; filename=\"" +
+         filename + "\"\nContent-Transfer-Encoding: base64\n\n" + base64(bytes) + "--b--\n";
+}
+
+const PartFact* find_part(const MessageFacts& facts, std::string_view path) {
+  for (const PartFact& part : facts.parts) {
+    if (part.path == path) return &part;
+  }
+  return nullptr;
+}
+
+class EmbeddedFileTest : public ContentTest {};
+
+TEST_F(EmbeddedFileTest, AnExecutableNamedPdfIsRecognised) {
+  std::string executable = "MZ\x90";
+  executable += std::string(200, '\0');
+  auto facts = facts_of(with_attachment("invoice.pdf", "application/pdf", executable));
+  const PartFact* part = find_part(facts, "2");
+  ASSERT_NE(part, nullptr);
+  EXPECT_EQ(part->content_type, "application/pdf");
+  EXPECT_EQ(part->detected_type, "application/x-msdownload");
+  EXPECT_TRUE(part->has(PartFlag::attachment));
+  EXPECT_FALSE(part->has(PartFlag::uninspectable));
+}
+
+TEST_F(EmbeddedFileTest, UnrecognisedBinaryIsUninspectable) {
+  auto facts = facts_of(with_attachment("data.bin", "application/octet-stream", std::string("\x01\x02\x03\x04\xfe", 5)));
+  const PartFact* part = find_part(facts, "2");
+  ASSERT_NE(part, nullptr);
+  EXPECT_TRUE(part->has(PartFlag::uninspectable));
+  EXPECT_EQ(part->uninspectable_reason, "unrecognised content");
+}
+
+TEST_F(EmbeddedFileTest, OversizedAttachmentHitsThePartLimit) {
+  ContentLimits limits;
+  limits.max_part_bytes = 4096;
+  auto binary = facts_of(with_attachment("big.bin", "application/octet-stream", std::string(10000, '\x01')),
+                         SpoolMode::memory, limits);
+  const PartFact* part = find_part(binary, "2");
+  ASSERT_NE(part, nullptr);
+  EXPECT_EQ(part->uninspectable_reason, "limit:max_part_bytes");
+}
+
+TEST_F(EmbeddedFileTest, AttachedEmlIsWalkedAsAMessage) {
+  const std::string inner =
+      "From: carol@examplelaw.com\nTo: dave@examplelaw.com\nSubject: Old advice\nMIME-Version: 1.0\n"
+      "Content-Type: multipart/mixed; boundary=\"in\"\n\n--in\nContent-Type: text/plain\n\n"
+      "Privileged and confidential: our advice on the merger.\n--in\nContent-Type: text/plain; name=\"notes.txt\"\n"
+      "Content-Disposition: attachment; filename=\"notes.txt\"\n\nnegotiation notes\n--in--\n";
+  auto facts = facts_of(with_attachment("old advice.eml", "application/octet-stream", inner));
+  const PartFact* part = find_part(facts, "2");
+  ASSERT_NE(part, nullptr);
+  EXPECT_EQ(part->detected_type, "message/rfc822");
+  EXPECT_FALSE(part->has(PartFlag::uninspectable)) << part->uninspectable_reason;
+  const TextSegment* subject = find_segment(facts, "2/subject");
+  ASSERT_NE(subject, nullptr) << ::testing::PrintToString(locations(facts));
+  EXPECT_EQ(subject->kind, SegmentKind::attachment);
+  EXPECT_EQ(subject->text, "Old advice");
+  const TextSegment* body = find_segment(facts, "2/1 text/plain");
+  ASSERT_NE(body, nullptr) << ::testing::PrintToString(locations(facts));
+  EXPECT_EQ(body->kind, SegmentKind::attachment);
+  EXPECT_NE(body->text.find("our advice on the merger"), std::string::npos);
+  const TextSegment* notes = find_segment(facts, "2/2 attachment[notes.txt]");
+  ASSERT_NE(notes, nullptr) << ::testing::PrintToString(locations(facts));
+  // The outer message stays unencrypted and its own body is still body text.
+  EXPECT_EQ(facts.encryption, EncryptionState::none);
+  const TextSegment* outer = find_segment(facts, "1 text/plain");
+  ASSERT_NE(outer, nullptr);
+  EXPECT_EQ(outer->kind, SegmentKind::body);
+}
+
+TEST_F(EmbeddedFileTest, PgpEncryptedAttachmentIsFlagged) {
+  auto facts = facts_of(with_attachment("memo.asc", "application/octet-stream",
+                                        "-----BEGIN PGP MESSAGE-----\n\nhQEMA+abc\n-----END PGP MESSAGE-----\n"));
+  const PartFact* part = find_part(facts, "2");
+  ASSERT_NE(part, nullptr);
+  EXPECT_TRUE(part->has(PartFlag::encrypted));
+}
+
+}  // namespace
+}  // namespace privmilter::testing
