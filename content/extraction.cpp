@@ -73,6 +73,17 @@ void Extraction::mark_uninspectable(std::size_t index, std::string reason) {
   if (fact.uninspectable_reason.empty()) fact.uninspectable_reason = std::move(reason);
 }
 
+void Extraction::note_limit(const std::string& path, const std::string& reason) {
+  for (const PartFact& fact : facts_.parts) {
+    if (fact.uninspectable_reason == reason && !fact.has(PartFlag::attachment)) return;
+  }
+  PartFact fact{.path = path, .filename = {}, .content_type = {}, .detected_type = {}, .size = 0, .flags = 0,
+                .uninspectable_reason = reason, .properties = {}};
+  fact.set(PartFlag::uninspectable);
+  facts_.parts.push_back(std::move(fact));
+  defects_.note(reason + (path.empty() ? std::string() : " at " + path));
+}
+
 bool Extraction::add_text(SegmentKind kind, std::string location, std::string text) {
   if (text.empty()) return true;
   if (text_bytes_ + text.size() > limits_.max_text_bytes) return false;
@@ -88,7 +99,7 @@ bool Extraction::charge_bytes(std::size_t bytes) {
 
 std::optional<std::size_t> Extraction::inspect(const EmbeddedFile& file) {
   if (!part_allowed()) {
-    defects_.note("part limit reached (" + std::to_string(limits_.max_parts) + ")");
+    note_limit(file.path, "limit:max_parts");
     return std::nullopt;
   }
   PartFact fact{.path = file.path,

@@ -45,6 +45,10 @@ class Extraction {
   // stay valid while more parts are added, references do not.
   std::size_t add_part(PartFact fact);
   PartFact& part(std::size_t index) { return facts_.parts.at(index); }
+  // Records that a limit stopped inspection at `path` ("" for the message
+  // itself) as an uninspectable fact, so policy can act on it. One fact per
+  // reason: the first place it was hit.
+  void note_limit(const std::string& path, const std::string& reason);
   // Marks a part uninspectable; the first reason given is kept.
   void mark_uninspectable(std::size_t index, std::string reason);
 

@@ -73,9 +73,11 @@ Result<MessageFacts> extract(const MessageSpool& spool, const ContentLimits& lim
   auto opened = content::open_spool_stream(spool);
   if (!opened) return opened.error();
   content::GObjectPtr<GMimeStream> stream = std::move(opened.value());
+  content::Extraction extraction(limits, facts, defects, options.get());
   const std::size_t bounded =
       content::structurally_bounded_length(stream.get(), content::structure_budget_for(limits));
   if (bounded < spool.size()) {
+    extraction.note_limit("", "limit:mime_structure");
     defects.note("MIME structure limit reached; parsed only the first " + std::to_string(bounded) +
                  " bytes");
     stream = adopt(g_mime_stream_substream(stream.get(), 0, static_cast<gint64>(bounded)));
@@ -102,7 +104,6 @@ Result<MessageFacts> extract(const MessageSpool& spool, const ContentLimits& lim
   }
   note_header_defects(message.get(), defects);
 
-  content::Extraction extraction(limits, facts, defects, options.get());
   content::MimeWalker walker(limits, options.get(), defects, facts, extraction);
   walker.walk(message.get());
   if (g_mime_message_get_mime_part(message.get()) == nullptr) defects.note("message has no body");

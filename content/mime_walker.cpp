@@ -115,7 +115,12 @@ void MimeWalker::walk_from(GMimeObject* top_level, std::string top_path, std::si
       continue;
     }
     if (facts_.part_count >= limits_.max_parts) {
-      defects_.note("part limit reached (" + std::to_string(limits_.max_parts) + ")");
+      extraction_.note_limit(item.path, "limit:max_parts");
+      pending_.clear();
+      break;
+    }
+    if (extraction_.out_of_time()) {
+      extraction_.note_limit(item.path, "limit:time_budget");
       pending_.clear();
       break;
     }
@@ -126,7 +131,7 @@ void MimeWalker::walk_from(GMimeObject* top_level, std::string top_path, std::si
 
 void MimeWalker::schedule(Pending item) {
   if (item.depth > limits_.max_depth) {
-    defects_.note("nesting limit reached (" + std::to_string(limits_.max_depth) + ")");
+    extraction_.note_limit(item.path, "limit:max_depth");
     return;
   }
   pending_.push_back(std::move(item));

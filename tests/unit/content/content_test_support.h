@@ -72,6 +72,13 @@ inline bool has_defect_containing(const MessageFacts& facts, std::string_view fr
   });
 }
 
+// A limit that stopped inspection is recorded as an uninspectable fact.
+inline bool has_limit_fact(const MessageFacts& facts, std::string_view reason) {
+  return std::any_of(facts.parts.begin(), facts.parts.end(), [&](const PartFact& part) {
+    return part.has(PartFlag::uninspectable) && part.uninspectable_reason == reason;
+  });
+}
+
 inline std::string all_text(const MessageFacts& facts) {
   std::string text;
   for (const TextSegment& segment : facts.segments) text += segment.text + "\n";

@@ -144,7 +144,7 @@ TEST_F(MalformedInputTest, Base64WithDataAfterPaddingIsNoted) {
 
 TEST_F(MalformedInputTest, NestingBeyondTheLimitStopsTheWalkWithADefect) {
   const MessageFacts facts = facts_of(nested_multiparts(200));
-  EXPECT_TRUE(has_defect_containing(facts, "nesting limit reached (64)"))
+  EXPECT_TRUE(has_limit_fact(facts, "limit:max_depth"))
       << ::testing::PrintToString(facts.defects);
   EXPECT_EQ(all_text(facts).find("innermost secret"), std::string::npos);
   EXPECT_EQ(facts.part_count, 65u);  // depths 0..64
@@ -171,7 +171,7 @@ TEST_F(MalformedInputTest, PartLimitStopsTheWalkWithADefect) {
   limits.max_parts = 5;
   const MessageFacts facts = facts_of(raw, SpoolMode::memory, limits);
   EXPECT_EQ(facts.part_count, 5u);
-  EXPECT_TRUE(has_defect_containing(facts, "part limit reached (5)"));
+  EXPECT_TRUE(has_limit_fact(facts, "limit:max_parts"));
   EXPECT_NE(find_segment(facts, "4 text/plain"), nullptr);
   EXPECT_EQ(find_segment(facts, "5 text/plain"), nullptr);
 }
@@ -186,7 +186,7 @@ TEST_F(MalformedInputTest, FloodOfEmptyPartsIsCutBeforeParsing) {
   raw += "--x--\r\n";
   const MessageFacts facts = facts_of(raw, SpoolMode::file);
   EXPECT_TRUE(has_defect_containing(facts, "MIME structure limit reached"));
-  EXPECT_TRUE(has_defect_containing(facts, "part limit reached (1000)"));
+  EXPECT_TRUE(has_limit_fact(facts, "limit:max_parts"));
   EXPECT_EQ(facts.part_count, 1000u);
 }
 
