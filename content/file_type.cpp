@@ -6,6 +6,8 @@
 namespace privmilter::content {
 namespace {
 
+using namespace std::string_view_literals;
+
 bool starts_with(std::string_view bytes, std::string_view magic) { return bytes.substr(0, magic.size()) == magic; }
 
 bool contains(std::string_view bytes, std::string_view needle) {
@@ -24,11 +26,18 @@ std::string lowercase_extension(std::string_view filename) {
 // Office Open XML and OpenDocument files are ZIP containers; their member
 // names (stored in clear in every local header) say which kind.
 std::string refine_zip(std::string_view bytes) {
-  // OpenDocument puts an uncompressed "mimetype" member first.
-  static constexpr std::string_view kOpenDocument = "mimetypeapplication/vnd.oasis.opendocument.";
-  if (bytes.size() > 30 && bytes.substr(30, kOpenDocument.size()) == kOpenDocument) {
-    const auto start = 30 + std::string_view("mimetype").size();
-    const auto kind = bytes.substr(start, 64);
+  // OpenDocument puts an uncompressed "mimetype" member first; its content
+  // follows the name and any extra field (which many ZIP writers add).
+  static constexpr std::string_view kName = "mimetype";
+  static constexpr std::size_t kLocalHeaderSize = 30;
+  const auto little_endian16 = [&](std::size_t offset) {
+    return static_cast<std::size_t>(static_cast<unsigned char>(bytes[offset])) |
+           static_cast<std::size_t>(static_cast<unsigned char>(bytes[offset + 1])) << 8;
+  };
+  if (bytes.size() > kLocalHeaderSize + kName.size() && little_endian16(26) == kName.size() &&
+      bytes.substr(kLocalHeaderSize, kName.size()) == kName) {
+    const std::size_t content_start = kLocalHeaderSize + kName.size() + little_endian16(28);
+    const auto kind = content_start < bytes.size() ? bytes.substr(content_start, 64) : std::string_view();
     for (std::string_view type : {"application/vnd.oasis.opendocument.text",
                                   "application/vnd.oasis.opendocument.spreadsheet",
                                   "application/vnd.oasis.opendocument.presentation"}) {
@@ -55,7 +64,7 @@ constexpr std::array<Magic, 20> kMagic{{
     {0, "{\\rtf", "application/rtf"},
     {0, "\x1f\x8b", "application/gzip"},
     {0, "BZh", "application/x-bzip2"},
-    {0, "\xFD" "7zXZ\0", "application/x-xz"},
+    {0, "\xFD" "7zXZ\0"sv, "application/x-xz"},
     {0, "7z\xBC\xAF\x27\x1C", "application/x-7z-compressed"},
     {257, "ustar", "application/x-tar"},
     {0, "Rar!\x1A\x07", "application/vnd.rar"},
