@@ -16,7 +16,7 @@ PACKAGES=(
   nlohmann-json3-dev libcli11-dev libxml2-dev libsqlite3-dev libre2-dev
   libarchive-dev libgsf-1-dev libpoppler-cpp-dev libytnef0-dev
   zip p7zip-full qpdf
-  libgtest-dev googletest
+  libgtest-dev googletest libbenchmark-dev
   postfix swaks procps python3 util-linux
 )
 

@@ -13,7 +13,8 @@ int main(int argc, char** argv) {
                "privmilterctl"};
   app.set_version_flag("-V,--version", std::string("privmilterctl ") + privmilter::kVersion);
   app.require_subcommand(1);
-  const std::vector<Subcommand> subcommands{add_scan_command(app), add_check_policy_command(app)};
+  const std::vector<Subcommand> subcommands{add_scan_command(app), add_check_policy_command(app),
+                                          add_extract_command(app)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -54,6 +54,66 @@ TEST_F(PrivmilterctlTest, ScanReportsAMissingFile) {
   EXPECT_NE(result.output.find("cannot read"), std::string::npos) << result.output;
 }
 
+TEST_F(PrivmilterctlTest, ExtractPrintsTheTreeWithTextPreviews) {
+  auto result = run_command(std::string(PRIVMILTERCTL_PATH) + " extract " + fixture("zipped-notes.eml"));
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_NE(result.output.find("encryption: none"), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find("2 'bundle.zip' declared=application/zip detected=application/zip size=232 "
+                               "flags=attachment\n"),
+            std::string::npos)
+      << result.output;
+  EXPECT_NE(result.output.find("2/notes.txt 'notes.txt'"), std::string::npos) << result.output;
+  // The first 80 characters, on one line, then an ellipsis.
+  EXPECT_NE(result.output.find("attachment 2/notes.txt (155 bytes): Privileged and confidential: draft settlement "
+                               "terms for the Acme matter.\\nThe cli...\n"),
+            std::string::npos)
+      << result.output;
+  EXPECT_EQ(result.output.find("confidentiality clause stays"), std::string::npos) << result.output;
+
+  auto all = run_command(std::string(PRIVMILTERCTL_PATH) + " extract --all-text " + fixture("zipped-notes.eml"));
+  ASSERT_EQ(all.exit_code, 0) << all.output;
+  EXPECT_NE(all.output.find("The client accepts the figure of 2.4 million if the confidentiality clause stays."),
+            std::string::npos)
+      << all.output;
+}
+
+TEST_F(PrivmilterctlTest, ExtractPrintsJson) {
+  auto result = run_command(std::string(PRIVMILTERCTL_PATH) + " extract --json --all-text " +
+                            fixture("zipped-notes.eml"));
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  auto json = nlohmann::json::parse(result.output);
+  EXPECT_EQ(json["encryption"], "none");
+  EXPECT_EQ(json["encrypted"], false);
+  ASSERT_EQ(json["parts"].size(), 2u);
+  EXPECT_EQ(json["parts"][0]["path"], "2");
+  EXPECT_EQ(json["parts"][0]["detected_type"], "application/zip");
+  EXPECT_EQ(json["parts"][1]["path"], "2/notes.txt");
+  EXPECT_EQ(json["parts"][1]["flags"], nlohmann::json::array({"attachment"}));
+  bool found = false;
+  for (const auto& segment : json["segments"]) {
+    if (segment["location"] != "2/notes.txt") continue;
+    found = true;
+    EXPECT_EQ(segment["kind"], "attachment");
+    EXPECT_EQ(segment["length"], 155);
+    EXPECT_NE(segment["text"].get<std::string>().find("2.4 million"), std::string::npos);
+  }
+  EXPECT_TRUE(found) << result.output;
+}
+
+TEST_F(PrivmilterctlTest, ExtractAppliesTheConfiguredLimits) {
+  write_config("limits: {max_mime_depth: 1}\n");  // the zip (depth 1) is opened, its entries (depth 2) are not
+  auto result = run_command(std::string(PRIVMILTERCTL_PATH) + " extract -c " + path("privmilter.yaml").string() +
+                            " " + fixture("zipped-notes.eml"));
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_NE(result.output.find("uninspectable=\"limit:max_depth\""), std::string::npos) << result.output;
+}
+
+TEST_F(PrivmilterctlTest, ExtractReportsAMissingFile) {
+  auto result = run_command(std::string(PRIVMILTERCTL_PATH) + " extract " + path("missing.eml").string());
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_NE(result.output.find("cannot read"), std::string::npos) << result.output;
+}
+
 TEST_F(PrivmilterctlTest, CheckPolicyNamesFileAndLine) {
   std::ofstream(path("bad.yaml")) << "version: 1\nrules:\n  - id: r1\n    when: { recipient: outside }\n    action: accept\n";
   auto result = run_command(std::string(PRIVMILTERCTL_PATH) + " check-policy " + path("bad.yaml").string());
