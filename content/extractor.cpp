@@ -54,6 +54,27 @@ Status add_raw_text(const MessageSpool& spool, MessageFacts& facts) {
   return {};
 }
 
+bool is_signature_type(std::string_view type) {
+  return type == "application/pkcs7-signature" || type == "application/x-pkcs7-signature" ||
+         type == "application/pgp-signature";
+}
+
+bool all_content_protected(const MessageFacts& facts) {
+  if (facts.encrypted()) return true;
+  for (const TextSegment& segment : facts.segments) {
+    if (segment.kind == SegmentKind::subject) continue;
+    if (segment.text.find_first_not_of(" \t\r\n") != std::string::npos) return false;
+  }
+  bool any_attachment = false;
+  for (const PartFact& part : facts.parts) {
+    if (!part.has(PartFlag::attachment) || part.path.find('/') != std::string::npos) continue;
+    if (is_signature_type(part.content_type)) continue;
+    if (!part.has(PartFlag::encrypted)) return false;
+    any_attachment = true;
+  }
+  return any_attachment;
+}
+
 Result<MessageFacts> extract(const MessageSpool& spool, const ContentLimits& limits) {
   if (spool.size() > limits.max_message_bytes) {
     return make_error("message of " + std::to_string(spool.size()) +
@@ -108,6 +129,7 @@ Result<MessageFacts> extract(const MessageSpool& spool, const ContentLimits& lim
   walker.walk(message.get());
   if (g_mime_message_get_mime_part(message.get()) == nullptr) defects.note("message has no body");
 
+  facts.all_content_protected = all_content_protected(facts);
   facts.defects = defects.take();
   return facts;
 }

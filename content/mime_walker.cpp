@@ -71,6 +71,17 @@ std::size_t serialized_size(GMimeObject* object) {
   return written > 0 ? static_cast<std::size_t>(written) : 0;
 }
 
+// The whole text, blanks aside, is one ASCII-armored PGP message.
+bool is_armored_pgp_message(std::string_view text) {
+  constexpr std::string_view kBegin = "-----BEGIN PGP MESSAGE-----";
+  constexpr std::string_view kEnd = "-----END PGP MESSAGE-----";
+  const auto first = text.find_first_not_of(" \t\n");
+  const auto last = text.find_last_not_of(" \t\n");
+  if (first == std::string_view::npos) return false;
+  text = text.substr(first, last - first + 1);
+  return text.starts_with(kBegin) && text.ends_with(kEnd);
+}
+
 }  // namespace
 
 MimeWalker::MimeWalker(const ContentLimits& limits, GMimeParserOptions* options, DefectLog& defects,
@@ -265,6 +276,12 @@ void MimeWalker::visit_text_leaf(const Pending& item, const std::string& mime_ty
       mime_type == "text/html" ? html_to_text(converted.text) : std::move(converted.text);
   normalize_line_endings(text);
   if (text.empty()) return;
+  // Ciphertext is not content: an armored PGP message as the message text
+  // means the message is encrypted inline.
+  if (!is_attachment && item.object == content_bearing_ && is_armored_pgp_message(text)) {
+    note_encryption(EncryptionState::pgp_inline);
+    return;
+  }
 
   if (is_attachment) {
     facts_.segments.push_back(

@@ -41,6 +41,7 @@ std::string_view to_string(EncryptionState state) {
     case EncryptionState::none: return "none";
     case EncryptionState::smime_enveloped: return "smime-enveloped";
     case EncryptionState::pgp_mime_encrypted: return "pgp-mime-encrypted";
+    case EncryptionState::pgp_inline: return "pgp-inline";
   }
   return "unknown";
 }

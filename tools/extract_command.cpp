@@ -77,7 +77,8 @@ std::string flag_list(const PartFact& part) {
 
 void print_text(const ExtractOptions& options, const MessageFacts& facts) {
   std::cout << "message: " << options.message_path << " (" << facts.message_bytes << " bytes, "
-            << facts.part_count << " MIME parts, encryption: " << to_string(facts.encryption) << ")\n";
+            << facts.part_count << " MIME parts, encryption: " << to_string(facts.encryption)
+            << ", all content protected: " << (facts.all_content_protected ? "yes" : "no") << ")\n";
   std::cout << "parts: " << facts.parts.size() << "\n";
   for (const PartFact& part : facts.parts) {
     std::cout << "  " << part.path;
@@ -118,6 +119,7 @@ void print_json(const ExtractOptions& options, const MessageFacts& facts) {
                            {"mime_parts", facts.part_count},
                            {"encryption", to_string(facts.encryption)},
                            {"encrypted", facts.encrypted()},
+                           {"all_content_protected", facts.all_content_protected},
                            {"subject", facts.subject},
                            {"parts", parts},
                            {"segments", segments},

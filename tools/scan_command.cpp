@@ -33,6 +33,7 @@ nlohmann::json facts_json(const MessageFacts& facts) {
   nlohmann::json parts = nlohmann::json::array();
   for (const auto& part : facts.parts) parts.push_back(to_json_value(part));
   return {{"bytes", facts.message_bytes}, {"parts", facts.part_count}, {"encryption", to_string(facts.encryption)},
+          {"all_content_protected", facts.all_content_protected},
           {"segments", segments},         {"parts", parts}, {"defects", facts.defects}};
 }
 

@@ -15,6 +15,7 @@ enum class EncryptionState {
   none,
   smime_enveloped,     // application/pkcs7-mime with an EnvelopedData (not signed-only)
   pgp_mime_encrypted,  // multipart/encrypted; protocol="application/pgp-encrypted"
+  pgp_inline,          // the message text is one ASCII-armored PGP message
 };
 std::string_view to_string(EncryptionState state);
 
@@ -69,7 +70,13 @@ struct MessageFacts {
   std::size_t message_bytes = 0;
   std::size_t part_count = 0;
 
+  // True when the message as a whole is encrypted.
   bool encrypted() const { return encryption != EncryptionState::none; }
+  // True when every part that carries content is protected: the whole
+  // message is encrypted, or nothing but the subject was readable and every
+  // attachment is encrypted (a clear cover note beside an encrypted
+  // attachment is content in clear, so it does not count).
+  bool all_content_protected = false;
 };
 
 }  // namespace privmilter

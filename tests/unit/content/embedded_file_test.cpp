@@ -101,3 +101,50 @@ TEST_F(EmbeddedFileTest, PgpEncryptedAttachmentIsFlagged) {
 
 }  // namespace
 }  // namespace privmilter::testing
+
+namespace privmilter::testing {
+namespace {
+
+constexpr const char* kArmored =
+    "-----BEGIN PGP MESSAGE-----\n\nhQEMAzg0dW1ZbmF0AQf/Y2lwaGVydGV4dA==\n=abcd\n-----END PGP MESSAGE-----\n";
+
+class ProtectionTest : public ContentTest {};
+
+TEST_F(ProtectionTest, InlinePgpMessageIsEncryptedAndItsCiphertextIsNotText) {
+  auto facts = facts_of(std::string("From: alice@examplelaw.com\nSubject: memo\n\n") + kArmored);
+  EXPECT_EQ(facts.encryption, EncryptionState::pgp_inline);
+  EXPECT_TRUE(facts.all_content_protected);
+  EXPECT_EQ(find_segment(facts, "1 text/plain"), nullptr);
+}
+
+TEST_F(ProtectionTest, PgpQuotedInsideClearTextIsNotEncryption) {
+  auto facts = facts_of(std::string("Subject: fwd\n\nSee the key material below.\n") + kArmored);
+  EXPECT_EQ(facts.encryption, EncryptionState::none);
+  EXPECT_FALSE(facts.all_content_protected);
+}
+
+TEST_F(ProtectionTest, EncryptedAttachmentWithoutClearTextIsFullyProtected) {
+  auto facts = facts_of(
+      "Subject: docs\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"b\"\n\n--b\n"
+      "Content-Type: text/plain\n\n\n--b\nContent-Type: application/octet-stream; name=\"memo.asc\"\n"
+      "Content-Disposition: attachment; filename=\"memo.asc\"\n\n" + std::string(kArmored) + "--b--\n");
+  EXPECT_EQ(facts.encryption, EncryptionState::none);
+  EXPECT_TRUE(facts.all_content_protected);
+}
+
+TEST_F(ProtectionTest, ClearCoverNoteBesideAnEncryptedAttachmentIsNotFullyProtected) {
+  auto facts = facts_of(
+      "Subject: docs\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"b\"\n\n--b\n"
+      "Content-Type: text/plain\n\nThe settlement figure is in the attachment.\n--b\n"
+      "Content-Type: application/octet-stream; name=\"memo.asc\"\n"
+      "Content-Disposition: attachment; filename=\"memo.asc\"\n\n" + std::string(kArmored) + "--b--\n");
+  EXPECT_FALSE(facts.all_content_protected);
+}
+
+TEST_F(ProtectionTest, ClearMessageIsNotProtected) {
+  auto facts = facts_of("Subject: hi\n\nhello\n");
+  EXPECT_FALSE(facts.all_content_protected);
+}
+
+}  // namespace
+}  // namespace privmilter::testing
