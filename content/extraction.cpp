@@ -131,6 +131,9 @@ std::optional<std::size_t> Extraction::inspect(const EmbeddedFile& file) {
       inspector(file, index, *this);
     } else if (type == "application/pgp-encrypted") {
       part(index).set(PartFlag::encrypted);
+    } else if (type == "application/pgp-signature") {
+      // A detached signature carries no content of its own.
+      part(index).set(PartFlag::signed_data);
     } else if (is_plain_text(type, file.declared_type, file.filename)) {
       if (!add_text(SegmentKind::attachment, file.path, convert_to_utf8(file.bytes, "").text)) {
         mark_uninspectable(index, "limit:max_text_bytes");

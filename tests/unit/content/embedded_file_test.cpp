@@ -91,6 +91,15 @@ TEST_F(EmbeddedFileTest, AttachedEmlIsWalkedAsAMessage) {
   EXPECT_EQ(outer->kind, SegmentKind::body);
 }
 
+TEST_F(EmbeddedFileTest, DetachedPgpSignatureIsSignedNotUninspectable) {
+  auto facts = facts_of(with_attachment("signature.asc", "application/octet-stream",
+                                        "-----BEGIN PGP SIGNATURE-----\n\niQEzBAEBCAAdFiEE\n-----END PGP SIGNATURE-----\n"));
+  const PartFact* part = find_part(facts, "2");
+  ASSERT_NE(part, nullptr);
+  EXPECT_TRUE(part->has(PartFlag::signed_data));
+  EXPECT_FALSE(part->has(PartFlag::uninspectable));
+}
+
 TEST_F(EmbeddedFileTest, PgpEncryptedAttachmentIsFlagged) {
   auto facts = facts_of(with_attachment("memo.asc", "application/octet-stream",
                                         "-----BEGIN PGP MESSAGE-----\n\nhQEMA+abc\n-----END PGP MESSAGE-----\n"));
