@@ -221,10 +221,14 @@ void MimeWalker::visit_message_part(const Pending& item) {
 
 void MimeWalker::add_attachment(const std::string& path, const std::string& filename,
                                 const std::string& content_type, std::size_t size) {
-  PartFact fact{.path = path, .filename = filename, .content_type = content_type, .detected_type = {},
-                .size = size, .flags = 0, .uninspectable_reason = {}, .properties = {}};
-  fact.set(PartFlag::attachment);
-  facts_.parts.push_back(std::move(fact));
+  add_inline_part(path, content_type, size);
+  facts_.parts.back().filename = filename;
+  facts_.parts.back().set(PartFlag::attachment);
+}
+
+void MimeWalker::add_inline_part(const std::string& path, const std::string& content_type, std::size_t size) {
+  facts_.parts.push_back({.path = path, .filename = {}, .content_type = content_type, .detected_type = {},
+                          .size = size, .flags = 0, .uninspectable_reason = {}, .properties = {}});
 }
 
 void MimeWalker::visit_leaf(const Pending& item) {
@@ -236,12 +240,12 @@ void MimeWalker::visit_leaf(const Pending& item) {
   const bool is_attachment = has_attachment_disposition(item.object) || !filename.empty();
 
   if (is_smime_candidate(item.object)) {
-    std::optional<std::size_t> attachment_index;
     if (is_attachment) {
       add_attachment(item.path, filename, mime_type, decoded_size(part));
-      attachment_index = facts_.parts.size() - 1;
+    } else {
+      add_inline_part(item.path, mime_type, decoded_size(part));
     }
-    visit_smime_part(item, attachment_index);
+    visit_smime_part(item, facts_.parts.size() - 1);
     return;
   }
   if (mime_type.starts_with("text/")) {
@@ -257,16 +261,23 @@ void MimeWalker::visit_leaf(const Pending& item) {
     }
     extraction_.inspect({.path = item.path, .filename = filename, .declared_type = mime_type, .bytes = bytes,
                          .depth = item.depth});
+  } else {
+    add_inline_part(item.path, mime_type, decoded_size(part));
   }
 }
 
 void MimeWalker::visit_text_leaf(const Pending& item, const std::string& mime_type,
                                  const std::string& filename, bool is_attachment) {
-  if (!is_attachment && item.text_suppressed) return;
   auto* part = GMIME_PART(item.object);
+  if (!is_attachment && item.text_suppressed) {
+    add_inline_part(item.path, mime_type, decoded_size(part));
+    return;
+  }
   const std::string bytes = decoded_bytes(part);
   if (is_attachment) {
     add_attachment(item.path, filename, mime_type, bytes.size());
+  } else {
+    add_inline_part(item.path, mime_type, bytes.size());
   }
 
   const char* charset = g_mime_object_get_content_type_parameter(item.object, "charset");
@@ -291,17 +302,15 @@ void MimeWalker::visit_text_leaf(const Pending& item, const std::string& mime_ty
   }
 }
 
-void MimeWalker::visit_smime_part(const Pending& item, std::optional<std::size_t> attachment_index) {
+void MimeWalker::visit_smime_part(const Pending& item, std::size_t part_index) {
   SmimeFinding finding = inspect_smime_part(GMIME_PART(item.object));
   if (finding.defect) note_part_defect(item.path, *finding.defect);
-  if (attachment_index) {
-    PartFact& attachment = facts_.parts.at(*attachment_index);
-    if (finding.enveloped) {
-      attachment.set(PartFlag::encrypted);
-      attachment.detected_type = "application/pkcs7-mime";
-    }
-    if (finding.signed_content) attachment.set(PartFlag::signed_data);
+  PartFact& fact = facts_.parts.at(part_index);
+  if (finding.enveloped) {
+    fact.set(PartFlag::encrypted);
+    fact.detected_type = "application/pkcs7-mime";
   }
+  if (finding.signed_content) fact.set(PartFlag::signed_data);
   if (finding.enveloped && item.object == content_bearing_) note_encryption(EncryptionState::smime_enveloped);
   if (!finding.signed_content) return;
 

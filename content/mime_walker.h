@@ -1,6 +1,7 @@
 #pragma once
 // Walks a parsed MIME tree in MIME order and fills MessageFacts: text
-// segments, attachments, whole-message encryption and structural defects.
+// segments, a fact for every leaf part and attachment, whole-message
+// encryption and structural defects.
 
 #include <gmime/gmime.h>
 
@@ -56,12 +57,14 @@ class MimeWalker {
   void note_multipart_text(const Pending& item, const char* raw, const char* label);
   void visit_message_part(const Pending& item);
   void visit_leaf(const Pending& item);
-  void visit_smime_part(const Pending& item, std::optional<std::size_t> attachment_index);
+  void visit_smime_part(const Pending& item, std::size_t part_index);
   void visit_text_leaf(const Pending& item, const std::string& mime_type,
                        const std::string& filename, bool is_attachment);
   void schedule(Pending item);
   void add_attachment(const std::string& path, const std::string& filename, const std::string& content_type,
                       std::size_t size);
+  // A part of the message's own text, recorded so every part has a fact.
+  void add_inline_part(const std::string& path, const std::string& content_type, std::size_t size);
   void note_part_defect(const std::string& path, const std::string& description);
   void note_encryption(EncryptionState state);
   void walk_from(GMimeObject* top_level, std::string top_path, std::size_t depth);

@@ -111,9 +111,13 @@ inline const PartFact* find_part(const MessageFacts& facts, std::string_view pat
   return it == facts.parts.end() ? nullptr : &*it;
 }
 
+// Paths of the file parts (the attachment and what is inside it), not the
+// message's own text parts.
 inline std::vector<std::string> part_paths(const MessageFacts& facts) {
   std::vector<std::string> paths;
-  for (const PartFact& part : facts.parts) paths.push_back(part.path);
+  for (const PartFact& part : facts.parts) {
+    if (part.has(PartFlag::attachment)) paths.push_back(part.path);
+  }
   return paths;
 }
 

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <iterator>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -70,6 +71,15 @@ inline bool has_defect_containing(const MessageFacts& facts, std::string_view fr
   return std::any_of(facts.defects.begin(), facts.defects.end(), [&](const std::string& defect) {
     return defect.find(fragment) != std::string::npos;
   });
+}
+
+// The parts that are files (attachments and what is inside them), not the
+// message's own text parts.
+inline std::vector<PartFact> attachments_of(const MessageFacts& facts) {
+  std::vector<PartFact> out;
+  std::copy_if(facts.parts.begin(), facts.parts.end(), std::back_inserter(out),
+               [](const PartFact& part) { return part.has(PartFlag::attachment); });
+  return out;
 }
 
 // A limit that stopped inspection is recorded as an uninspectable fact.

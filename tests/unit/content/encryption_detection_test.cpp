@@ -34,10 +34,10 @@ TEST_F(EncryptionDetectionTest, SmimeEnvelopedDataIsEncrypted) {
   EXPECT_EQ(facts.encryption, EncryptionState::smime_enveloped);
   EXPECT_TRUE(facts.encrypted());
   EXPECT_EQ(all_text(facts).find("settlement"), std::string::npos);
-  ASSERT_EQ(facts.parts.size(), 1u);
-  EXPECT_EQ(facts.parts[0].filename, "smime.p7m");
-  EXPECT_EQ(facts.parts[0].content_type, "application/pkcs7-mime");
-  EXPECT_EQ(facts.parts[0].size, der.size());
+  ASSERT_EQ(attachments_of(facts).size(), 1u);
+  EXPECT_EQ(attachments_of(facts)[0].filename, "smime.p7m");
+  EXPECT_EQ(attachments_of(facts)[0].content_type, "application/pkcs7-mime");
+  EXPECT_EQ(attachments_of(facts)[0].size, der.size());
   EXPECT_TRUE(facts.defects.empty()) << facts.defects.front();
 }
 
@@ -115,10 +115,10 @@ TEST_F(EncryptionDetectionTest, EnvelopedAttachmentBesideCleartextIsNotWholeMess
            "\n") +
       mime_base64(der) + "--b--\r\n");
   EXPECT_EQ(facts.encryption, EncryptionState::none);
-  ASSERT_EQ(facts.parts.size(), 1u);
-  EXPECT_EQ(facts.parts[0].filename, "doc.p7m");
+  ASSERT_EQ(attachments_of(facts).size(), 1u);
+  EXPECT_EQ(attachments_of(facts)[0].filename, "doc.p7m");
   // The attachment itself is protected, even though the message is not.
-  EXPECT_TRUE(facts.parts[0].has(PartFlag::encrypted));
+  EXPECT_TRUE(attachments_of(facts)[0].has(PartFlag::encrypted));
   EXPECT_NE(find_segment(facts, "1 text/plain"), nullptr);
 }
 

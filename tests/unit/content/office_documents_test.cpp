@@ -284,7 +284,7 @@ TEST_F(OfficeDocumentsTest, EmbeddedSpreadsheetInsideWordDocumentIsInspectedAsAC
   EXPECT_EQ(text_at(facts, "2/Microsoft_Excel_Worksheet.xlsx", SegmentKind::attachment),
             "Client\tAcme Corp\nFee cap\t250000\tinline note");
   EXPECT_EQ(part_at(facts, "2/image1.png"), nullptr);
-  EXPECT_EQ(facts.parts.size(), 2u);
+  EXPECT_EQ(attachments_of(facts).size(), 2u);
 }
 
 TEST_F(OfficeDocumentsTest, EmbeddedDocumentsBeyondTheDepthLimitAreMarked) {

@@ -29,7 +29,7 @@ TEST_F(TextExtractionTest, PlainTextMessageYieldsSubjectThenBody) {
   EXPECT_EQ(facts.segments[1].kind, SegmentKind::body);
   EXPECT_EQ(facts.segments[1].location, "1 text/plain");
   EXPECT_EQ(facts.segments[1].text, "Please review the settlement draft.\nRegards\n");
-  EXPECT_TRUE(facts.parts.empty());
+  EXPECT_TRUE(attachments_of(facts).empty());
   EXPECT_EQ(facts.encryption, EncryptionState::none);
   EXPECT_EQ(facts.part_count, 1u);
   EXPECT_TRUE(facts.defects.empty()) << facts.defects.front();
@@ -206,10 +206,10 @@ TEST_F(TextExtractionTest, AlternativeWithoutPlainTextUsesHtmlAndKeepsRelatedAtt
                     "--alt--\n"));
   EXPECT_EQ(count_occurrences(all_text(facts), "Privileged draft"), 1u);
   EXPECT_NE(find_segment(facts, "2 text/html"), nullptr);
-  ASSERT_EQ(facts.parts.size(), 1u);
-  EXPECT_EQ(facts.parts[0].path, "1.2");
-  EXPECT_EQ(facts.parts[0].filename, "logo.png");
-  EXPECT_EQ(facts.parts[0].size, 6u);
+  ASSERT_EQ(attachments_of(facts).size(), 1u);
+  EXPECT_EQ(attachments_of(facts)[0].path, "1.2");
+  EXPECT_EQ(attachments_of(facts)[0].filename, "logo.png");
+  EXPECT_EQ(attachments_of(facts)[0].size, 6u);
 }
 
 TEST_F(TextExtractionTest, AttachmentsGetDecodedNamesTypesAndSizes) {
@@ -242,19 +242,19 @@ TEST_F(TextExtractionTest, AttachmentsGetDecodedNamesTypesAndSizes) {
            "raw\n"
            "--mix--\n"));
 
-  ASSERT_EQ(facts.parts.size(), 3u);
-  EXPECT_EQ(facts.parts[0].path, "2");
-  EXPECT_EQ(facts.parts[0].filename, "Verträge Müller.pdf");
-  EXPECT_EQ(facts.parts[0].content_type, "application/pdf");
-  EXPECT_EQ(facts.parts[0].size, 12u);
+  ASSERT_EQ(attachments_of(facts).size(), 3u);
+  EXPECT_EQ(attachments_of(facts)[0].path, "2");
+  EXPECT_EQ(attachments_of(facts)[0].filename, "Verträge Müller.pdf");
+  EXPECT_EQ(attachments_of(facts)[0].content_type, "application/pdf");
+  EXPECT_EQ(attachments_of(facts)[0].size, 12u);
 
-  EXPECT_EQ(facts.parts[1].path, "3");
-  EXPECT_EQ(facts.parts[1].filename, "Übersicht Mandant.txt");
-  EXPECT_EQ(facts.parts[1].content_type, "text/plain");
-  EXPECT_EQ(facts.parts[1].size, 36u);
+  EXPECT_EQ(attachments_of(facts)[1].path, "3");
+  EXPECT_EQ(attachments_of(facts)[1].filename, "Übersicht Mandant.txt");
+  EXPECT_EQ(attachments_of(facts)[1].content_type, "text/plain");
+  EXPECT_EQ(attachments_of(facts)[1].size, 36u);
 
-  EXPECT_EQ(facts.parts[2].path, "4");
-  EXPECT_EQ(facts.parts[2].filename, "Résumé.docx");
+  EXPECT_EQ(attachments_of(facts)[2].path, "4");
+  EXPECT_EQ(attachments_of(facts)[2].filename, "Résumé.docx");
 
   const TextSegment* notes = find_segment(facts, "3 attachment[Übersicht Mandant.txt]");
   ASSERT_NE(notes, nullptr);
@@ -312,12 +312,12 @@ TEST_F(TextExtractionTest, NestedMessageTextIsBodyTextOfTheOuterMessage) {
   EXPECT_EQ(find_segment(facts, "2.1 text/plain")->text, "Inner body text.");
   EXPECT_EQ(facts.subject, "Fwd: advice");
 
-  ASSERT_EQ(facts.parts.size(), 2u);
-  EXPECT_EQ(facts.parts[0].path, "2");
-  EXPECT_EQ(facts.parts[0].filename, "advice.eml");
-  EXPECT_EQ(facts.parts[0].content_type, "message/rfc822");
-  EXPECT_GT(facts.parts[0].size, 100u);
-  EXPECT_EQ(facts.parts[1].path, "2.2");
+  ASSERT_EQ(attachments_of(facts).size(), 2u);
+  EXPECT_EQ(attachments_of(facts)[0].path, "2");
+  EXPECT_EQ(attachments_of(facts)[0].filename, "advice.eml");
+  EXPECT_EQ(attachments_of(facts)[0].content_type, "message/rfc822");
+  EXPECT_GT(attachments_of(facts)[0].size, 100u);
+  EXPECT_EQ(attachments_of(facts)[1].path, "2.2");
   // root, 1, 2, 2's multipart, 2.1, 2.2, 3, 3.1
   EXPECT_EQ(facts.part_count, 8u);
 }
@@ -349,8 +349,8 @@ TEST_F(TextExtractionTest, CrlfAndLfInputAndBothSpoolKindsGiveTheSameFacts) {
   ASSERT_EQ(reference.segments.size(), 3u);
   EXPECT_EQ(reference.segments[1].text, "line one continues\nline two");
   EXPECT_EQ(reference.segments[2].text, "para\ngraph");
-  ASSERT_EQ(reference.parts.size(), 1u);
-  EXPECT_EQ(reference.parts[0].size, 4u);
+  ASSERT_EQ(attachments_of(reference).size(), 1u);
+  EXPECT_EQ(attachments_of(reference)[0].size, 4u);
 
   for (const std::string& raw : {lf, crlf(lf)}) {
     for (SpoolMode mode : {SpoolMode::memory, SpoolMode::file}) {
@@ -361,8 +361,8 @@ TEST_F(TextExtractionTest, CrlfAndLfInputAndBothSpoolKindsGiveTheSameFacts) {
         EXPECT_EQ(facts.segments[i].location, reference.segments[i].location);
         EXPECT_EQ(facts.segments[i].text, reference.segments[i].text);
       }
-      ASSERT_EQ(facts.parts.size(), 1u);
-      EXPECT_EQ(facts.parts[0].size, 4u);
+      ASSERT_EQ(attachments_of(facts).size(), 1u);
+      EXPECT_EQ(attachments_of(facts)[0].size, 4u);
       EXPECT_EQ(facts.part_count, reference.part_count);
       EXPECT_EQ(facts.message_bytes, raw.size());
     }
