@@ -84,11 +84,14 @@ TEST_F(PrivmilterctlTest, ExtractPrintsJson) {
   auto json = nlohmann::json::parse(result.output);
   EXPECT_EQ(json["encryption"], "none");
   EXPECT_EQ(json["encrypted"], false);
-  ASSERT_EQ(json["parts"].size(), 2u);
-  EXPECT_EQ(json["parts"][0]["path"], "2");
-  EXPECT_EQ(json["parts"][0]["detected_type"], "application/zip");
-  EXPECT_EQ(json["parts"][1]["path"], "2/notes.txt");
-  EXPECT_EQ(json["parts"][1]["flags"], nlohmann::json::array({"attachment"}));
+  // The cover note (1), the zip (2) and the file inside it.
+  ASSERT_EQ(json["parts"].size(), 3u);
+  EXPECT_EQ(json["parts"][0]["path"], "1");
+  EXPECT_EQ(json["parts"][0]["flags"], nlohmann::json::array());
+  EXPECT_EQ(json["parts"][1]["path"], "2");
+  EXPECT_EQ(json["parts"][1]["detected_type"], "application/zip");
+  EXPECT_EQ(json["parts"][2]["path"], "2/notes.txt");
+  EXPECT_EQ(json["parts"][2]["flags"], nlohmann::json::array({"attachment"}));
   bool found = false;
   for (const auto& segment : json["segments"]) {
     if (segment["location"] != "2/notes.txt") continue;
