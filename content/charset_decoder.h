@@ -18,6 +18,8 @@ Utf8Conversion convert_to_utf8(std::string_view bytes, std::string_view declared
 
 // Replaces each invalid UTF-8 sequence with U+FFFD.
 std::string make_valid_utf8(std::string_view text);
+// Appends one Unicode code point, UTF-8 encoded.
+void append_utf8(std::string& out, char32_t code_point);
 bool is_valid_utf8(std::string_view text);
 
 // Reads every byte as windows-1252 (WHATWG mapping, C1 gaps kept as controls).

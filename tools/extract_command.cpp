@@ -4,14 +4,13 @@
 #include <spdlog/spdlog.h>
 
 #include <cstdint>
-#include <fstream>
 #include <iostream>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <string_view>
 
 #include "commands.h"
+#include "message_file.h"
 #include "privmilter/config.h"
 #include "privmilter/content.h"
 #include "privmilter/json.h"
@@ -137,19 +136,12 @@ int run_extract(const ExtractOptions& options) {
     }
     limits = config->content_limits;
   }
-  std::ifstream in(options.message_path, std::ios::binary);
-  if (!in) {
-    std::cerr << "privmilterctl: cannot read " << options.message_path << std::endl;
+  auto spool = read_message_file(options.message_path);
+  if (!spool) {
+    std::cerr << "privmilterctl: " << spool.error().message << std::endl;
     return 2;
   }
-  std::stringstream raw;
-  raw << in.rdbuf();
-  MessageSpool spool(std::filesystem::temp_directory_path(), std::size_t{1} << 30);
-  if (auto appended = spool.append(raw.str()); !appended) {
-    std::cerr << "privmilterctl: " << appended.error().message << std::endl;
-    return 2;
-  }
-  auto facts = extract_facts(spool, limits);
+  auto facts = extract_facts(*spool, limits);
   if (!facts) {
     std::cerr << "privmilterctl: cannot inspect " << options.message_path << ": " << facts.error().message
               << std::endl;

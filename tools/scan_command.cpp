@@ -1,11 +1,10 @@
 #include <spdlog/spdlog.h>
 
-#include <fstream>
 #include <iostream>
 #include <memory>
-#include <sstream>
 
 #include "commands.h"
+#include "message_file.h"
 #include "privmilter/config.h"
 #include "privmilter/json.h"
 #include "privmilter/pipeline.h"
@@ -78,16 +77,9 @@ int run_scan(const ScanOptions& options) {
     std::cerr << "privmilterctl: " << policy.error().message << std::endl;
     return 2;
   }
-  std::ifstream in(options.message_path, std::ios::binary);
-  if (!in) {
-    std::cerr << "privmilterctl: cannot read " << options.message_path << std::endl;
-    return 2;
-  }
-  std::stringstream raw;
-  raw << in.rdbuf();
-  MessageSpool spool(std::filesystem::temp_directory_path(), std::size_t{1} << 30);
-  if (auto appended = spool.append(raw.str()); !appended) {
-    std::cerr << "privmilterctl: " << appended.error().message << std::endl;
+  auto spool = read_message_file(options.message_path);
+  if (!spool) {
+    std::cerr << "privmilterctl: " << spool.error().message << std::endl;
     return 2;
   }
   Envelope envelope{.queue_id = "scan",
@@ -97,7 +89,7 @@ int run_scan(const ScanOptions& options) {
                     .client_addr = "127.0.0.1",
                     .client_name = "localhost",
                     .daemon_name = "privmilterctl"};
-  auto decision = decide(envelope, spool, **policy, config->directory(), config->content_limits);
+  auto decision = decide(envelope, *spool, **policy, config->directory(), config->content_limits);
   if (!decision) {
     std::cerr << "privmilterctl: cannot inspect " << options.message_path << ": " << decision.error().message << std::endl;
     return 2;
