@@ -157,3 +157,33 @@ TEST_F(ProtectionTest, ClearMessageIsNotProtected) {
 
 }  // namespace
 }  // namespace privmilter::testing
+
+namespace privmilter::testing {
+namespace {
+
+class CalendarTest : public ContentTest {};
+
+TEST_F(CalendarTest, InviteTextIsInspected) {
+  auto facts = facts_of(
+      "Subject: Meeting\nMIME-Version: 1.0\nContent-Type: multipart/alternative; boundary=\"b\"\n\n--b\n"
+      "Content-Type: text/calendar; method=REQUEST; charset=utf-8\n\nBEGIN:VCALENDAR\nBEGIN:VEVENT\n"
+      "SUMMARY:Privileged & confidential: settlement strategy\nDESCRIPTION:Dial-in for Acme v. Widget\n"
+      "END:VEVENT\nEND:VCALENDAR\n--b--\n");
+  EXPECT_NE(all_text(facts).find("settlement strategy"), std::string::npos);
+  EXPECT_NE(all_text(facts).find("Acme v. Widget"), std::string::npos);
+}
+
+TEST_F(CalendarTest, AttachedInviteIsInspected) {
+  auto facts = facts_of(
+      "Subject: Meeting\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"b\"\n\n--b\n"
+      "Content-Type: text/plain\n\nSee invite.\n--b\nContent-Type: application/octet-stream; name=\"invite.ics\"\n"
+      "Content-Disposition: attachment; filename=\"invite.ics\"\n\nBEGIN:VCALENDAR\nSUMMARY:Board call on the "
+      "merger\nEND:VCALENDAR\n--b--\n");
+  const TextSegment* invite = find_segment(facts, "2");
+  ASSERT_NE(invite, nullptr) << ::testing::PrintToString(locations(facts));
+  EXPECT_EQ(invite->kind, SegmentKind::attachment);
+  EXPECT_NE(invite->text.find("Board call on the merger"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace privmilter::testing
