@@ -23,6 +23,9 @@ bool has_p7m_filename(GMimePart* part) {
   return name.size() >= 4 && g_ascii_strcasecmp(filename + name.size() - 4, ".p7m") == 0;
 }
 
+
+}  // namespace
+
 // RFC 4880: an encrypted message starts with a session key packet (tag 1
 // or 3), in old (0x84..0x87, 0x8C..0x8F) or new (0xC1, 0xC3) packet format.
 bool starts_with_encrypted_session_key_packet(std::string_view bytes) {
@@ -35,8 +38,6 @@ bool starts_with_encrypted_session_key_packet(std::string_view bytes) {
   }
   return false;
 }
-
-}  // namespace
 
 GMimeObject* content_bearing_part(GMimeObject* top_level) {
   GMimeObject* part = top_level;

@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace privmilter::content {
 
@@ -25,6 +26,11 @@ struct SmimeFinding {
   std::optional<std::string> defect;
 };
 SmimeFinding inspect_smime_part(GMimePart* part);
+
+// RFC 4880: binary OpenPGP data that starts with a session key packet, as
+// an encrypted message does. One byte of evidence: use it together with a
+// name or label that says OpenPGP.
+bool starts_with_encrypted_session_key_packet(std::string_view bytes);
 
 // multipart/encrypted with protocol="application/pgp-encrypted".
 bool is_pgp_mime_encrypted_multipart(GMimeObject* object);

@@ -1,5 +1,7 @@
 #include "file_type.h"
 
+#include "encryption_detector.h"
+
 #include <algorithm>
 #include <array>
 
@@ -90,8 +92,12 @@ std::string detect_type(std::string_view bytes, std::string_view filename) {
       return std::string(magic.type);
     }
   }
-  // A message file carries header fields before anything else.
   const std::string extension = lowercase_extension(filename);
+  // Binary OpenPGP has no magic string; its first packet and the name together do.
+  if ((extension == "pgp" || extension == "gpg") && starts_with_encrypted_session_key_packet(bytes)) {
+    return "application/pgp-encrypted";
+  }
+  // A message file carries header fields before anything else.
   if (extension == "eml" && (starts_with(bytes, "From:") || starts_with(bytes, "Received:") ||
                              starts_with(bytes, "Return-Path:") || starts_with(bytes, "MIME-Version:") ||
                              starts_with(bytes, "Date:") || starts_with(bytes, "Subject:") ||

@@ -100,6 +100,19 @@ TEST_F(EmbeddedFileTest, DetachedPgpSignatureIsSignedNotUninspectable) {
   EXPECT_FALSE(part->has(PartFlag::uninspectable));
 }
 
+TEST_F(EmbeddedFileTest, BinaryOpenPgpFileIsFlaggedEncrypted) {
+  // An old-format public-key encrypted session key packet (tag 1), then noise.
+  const std::string gpg = std::string("\x85\x01\x0c\x03", 4) + std::string(64, '\x5a');
+  auto facts = facts_of(with_attachment("brief.docx.gpg", "application/octet-stream", gpg));
+  const PartFact* part = find_part(facts, "2");
+  ASSERT_NE(part, nullptr);
+  EXPECT_EQ(part->detected_type, "application/pgp-encrypted");
+  EXPECT_TRUE(part->has(PartFlag::encrypted));
+  // The same bytes under another name are not taken for OpenPGP.
+  auto other = facts_of(with_attachment("data.bin", "application/octet-stream", gpg));
+  EXPECT_FALSE(find_part(other, "2")->has(PartFlag::encrypted));
+}
+
 TEST_F(EmbeddedFileTest, PgpEncryptedAttachmentIsFlagged) {
   auto facts = facts_of(with_attachment("memo.asc", "application/octet-stream",
                                         "-----BEGIN PGP MESSAGE-----\n\nhQEMA+abc\n-----END PGP MESSAGE-----\n"));
