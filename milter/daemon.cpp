@@ -51,6 +51,14 @@ std::string socket_path(const std::string& spec) {
   return {};
 }
 
+void silence_standard_output() {
+  std::cout.flush();
+  const int null_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+  if (null_fd < 0) return;
+  dup2(null_fd, STDOUT_FILENO);
+  close(null_fd);
+}
+
 void print_postfix_hint(const Config& config) {
   std::cout << "privmilter " << kVersion << " listening on " << config.socket << "\n"
             << "  quarantine: " << config.quarantine_directory.string() << "\n"
@@ -127,6 +135,10 @@ int run_daemon(const Options& options) {
     return kExitConfig;
   }
   print_postfix_hint(active);
+  // Nothing of ours writes to standard output after this; some parsing
+  // libraries (libytnef) print diagnostics there on damaged input, which
+  // must not interleave with the logs.
+  silence_standard_output();
   if (!foreground && !detach()) {
     std::cerr << "privmilter: cannot detach from the terminal" << std::endl;
     return kExitSoftware;
