@@ -3,6 +3,7 @@
 // ready-to-run matchers. Built by the loader, read by the evaluator; never
 // changed after loading, so one Policy can serve every milter thread.
 
+#include <cstddef>
 #include <memory>
 #include <optional>
 #include <string>
@@ -37,8 +38,11 @@ struct SegmentFilter {
 };
 
 struct ContentCondition {
+  static constexpr std::size_t kMaxMinCount = 1000;
+
   std::shared_ptr<const TextMatcher> matcher;  // shared by every rule naming the same list
   SegmentFilter in;
+  std::size_t min_count = 1;  // distinct findings (by TextMatch::identity) needed to hold
 };
 
 struct EncryptionCondition {
@@ -48,6 +52,7 @@ struct EncryptionCondition {
 enum class RecipientScope {
   external,  // at least one recipient outside the firm
   internal,  // every recipient inside the firm (and at least one recipient)
+  lookalike, // at least one recipient domain imitates a protected domain (lookalike.h)
 };
 
 struct RecipientCondition {

@@ -3,6 +3,7 @@
 #include <array>
 #include <utility>
 
+#include "identifier_matcher.h"
 #include "yaml_reader.h"
 
 namespace privmilter {
@@ -56,13 +57,32 @@ SegmentFilter read_segment_filter(const YAML::Node& node) {
   return filter;
 }
 
+std::shared_ptr<const TextMatcher> identifier_matcher(const MapReader& content, const YAML::Node& kind_node) {
+  const std::string name = read_string(kind_node, "identifier");
+  const std::optional<IdentifierKind> kind = parse_identifier_kind(name);
+  if (!kind) {
+    fail_at(kind_node, "unknown identifier " + in_quotes(name) + " (expected " +
+                           std::string(identifier_kind_names()) + ")");
+  }
+  IdentifierOptions options;
+  options.kind = *kind;
+  const std::optional<YAML::Node> near = content.find("near");
+  if (near) options.near = read_phrases(*near, "'near'");
+  if (const auto within = content.find("within")) {
+    if (!near) fail_at(*within, "'within' needs 'near': the keywords it measures the distance to");
+    options.within = read_count(*within, "'within'", 1, IdentifierOptions::kMaxWithin);
+  }
+  return compiled_or_fail(compile_identifier_matcher(options), near ? *near : kind_node);
+}
+
 ContentCondition parse_content(const YAML::Node& node, const NamedMatchers& named) {
-  const MapReader content(node, "content condition", {"list", "phrases", "pattern", "regex", "in"});
-  const std::array<std::string_view, 4> sources = {"list", "phrases", "pattern", "regex"};
+  const MapReader content(node, "content condition",
+                          {"list", "phrases", "pattern", "regex", "identifier", "near", "within", "min_count", "in"});
+  const std::array<std::string_view, 5> sources = {"list", "phrases", "pattern", "regex", "identifier"};
   int source_count = 0;
   for (const std::string_view source : sources) source_count += content.find(source) ? 1 : 0;
   if (source_count != 1) {
-    fail_at(node, "a content condition needs exactly one of list, phrases, pattern or regex");
+    fail_at(node, "a content condition needs exactly one of list, phrases, pattern, regex or identifier");
   }
 
   ContentCondition condition;
@@ -76,6 +96,18 @@ ContentCondition parse_content(const YAML::Node& node, const NamedMatchers& name
   } else if (const auto regex = content.find("regex")) {
     condition.matcher =
         compiled_or_fail(compile_regex_matcher("regex:inline", read_string(*regex, "regex")), *regex);
+  } else if (const auto identifier = content.find("identifier")) {
+    condition.matcher = identifier_matcher(content, *identifier);
+  }
+  if (!content.find("identifier")) {
+    for (const std::string_view key : {"near", "within"}) {
+      if (const auto misplaced = content.find(key)) {
+        fail_at(*misplaced, in_quotes(key) + " belongs only to identifier conditions");
+      }
+    }
+  }
+  if (const auto min_count = content.find("min_count")) {
+    condition.min_count = read_count(*min_count, "'min_count'", 1, ContentCondition::kMaxMinCount);
   }
   if (const auto in = content.find("in")) condition.in = read_segment_filter(*in);
   return condition;
@@ -85,7 +117,8 @@ RecipientCondition parse_recipient(const YAML::Node& node) {
   const std::string scope = read_string(node, "recipient");
   if (scope == "external") return {RecipientScope::external};
   if (scope == "internal") return {RecipientScope::internal};
-  fail_at(node, "recipient must be external or internal, not " + in_quotes(scope));
+  if (scope == "lookalike") return {RecipientScope::lookalike};
+  fail_at(node, "recipient must be external, internal or lookalike, not " + in_quotes(scope));
 }
 
 std::vector<Condition> parse_children(const YAML::Node& node, const NamedMatchers& named,

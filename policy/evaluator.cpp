@@ -2,10 +2,15 @@
 // depends only on the policy, the facts, the envelope and the directory.
 
 #include <algorithm>
+#include <functional>
+#include <optional>
+#include <set>
+#include <string>
 #include <type_traits>
 #include <vector>
 
 #include "compiled_policy.h"
+#include "lookalike.h"
 #include "privmilter/policy.h"
 
 namespace privmilter {
@@ -31,18 +36,27 @@ class ConditionEvaluator {
 
  private:
   bool holds_node(const ContentCondition& condition, std::vector<Evidence>& evidence) const {
-    std::size_t found = 0;
-    std::vector<std::string> shown;
+    // Identities stay in this function: they may be the raw numbers.
+    std::set<std::string, std::less<>> distinct;
+    std::vector<Evidence> gathered;
+    const auto satisfied = [&] {
+      return distinct.size() >= condition.min_count && gathered.size() == kMaxEvidencePerCondition;
+    };
     for (const TextSegment& segment : facts_.segments) {
-      if (found == kMaxEvidencePerCondition) break;
+      if (satisfied()) break;
       if (!condition.in.admits(segment.kind)) continue;
-      shown.clear();
-      found += condition.matcher->find(segment.text, kMaxEvidencePerCondition - found, shown);
-      for (std::string& token : shown) {
-        evidence.push_back({rule_id_, condition.matcher->detector(), segment.location, std::move(token)});
-      }
+      condition.matcher->scan(segment.text, [&](TextMatch match) {
+        if (distinct.size() < condition.min_count) distinct.insert(std::move(match.identity));
+        if (gathered.size() < kMaxEvidencePerCondition) {
+          gathered.push_back({rule_id_, condition.matcher->detector(), segment.location, std::move(match.shown)});
+        }
+        return !satisfied();
+      });
     }
-    return found > 0;
+    if (distinct.empty() || distinct.size() < condition.min_count) return false;
+    evidence.insert(evidence.end(), std::make_move_iterator(gathered.begin()),
+                    std::make_move_iterator(gathered.end()));
+    return true;
   }
 
   bool holds_node(const EncryptionCondition& condition, std::vector<Evidence>& evidence) const {
@@ -53,6 +67,7 @@ class ConditionEvaluator {
   }
 
   bool holds_node(const RecipientCondition& condition, std::vector<Evidence>& evidence) const {
+    if (condition.scope == RecipientScope::lookalike) return holds_lookalike(evidence);
     const auto& recipients = envelope_.recipients;
     const auto external = std::find_if(recipients.begin(), recipients.end(), [&](const std::string& r) {
       return !directory_.is_internal_address(r);
@@ -71,6 +86,23 @@ class ConditionEvaluator {
     evidence.push_back({rule_id_, "recipient:internal", std::string(kEnvelopeLocation),
                         std::to_string(recipients.size()) + " recipients"});
     return true;
+  }
+
+  // Protected domains are the firm's own for now; client domains from the
+  // matter directory will join them.
+  bool holds_lookalike(std::vector<Evidence>& evidence) const {
+    std::set<std::string, std::less<>> reported;
+    for (const std::string& recipient : envelope_.recipients) {
+      if (reported.size() == kMaxEvidencePerCondition) break;
+      std::string domain = domain_of(recipient);
+      if (reported.contains(domain)) continue;
+      const std::optional<std::string> imitated = imitated_domain(domain, directory_.internal_domains());
+      if (!imitated) continue;
+      evidence.push_back({rule_id_, "recipient:lookalike", std::string(kEnvelopeLocation),
+                          domain + " imitates " + *imitated});
+      reported.insert(std::move(domain));
+    }
+    return !reported.empty();
   }
 
   bool holds_node(const AllCondition& condition, std::vector<Evidence>& evidence) const {

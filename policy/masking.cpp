@@ -82,4 +82,21 @@ std::string mask_match(std::string_view match) {
   return masked;
 }
 
+std::string mask_all_but_last(std::string_view match, std::size_t revealed) {
+  if (match.size() > kMaxShownCharacters) return mask_match(match);
+  std::size_t alphanumerics = 0;
+  for (const char c : match) alphanumerics += is_ascii_alphanumeric(static_cast<unsigned char>(c)) ? 1 : 0;
+  const std::size_t masked_count = alphanumerics > revealed ? alphanumerics - revealed : 0;
+  std::string masked;
+  std::size_t seen = 0;
+  for (const char c : match) {
+    if (is_ascii_alphanumeric(static_cast<unsigned char>(c))) {
+      masked += seen++ < masked_count ? '*' : c;
+    } else {
+      masked += (c == ' ' || c == '-') ? c : '*';
+    }
+  }
+  return masked;
+}
+
 }  // namespace privmilter

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <utility>
 
+#include "phrase_alternation.h"
 #include "text_matcher.h"
 
 namespace privmilter {
@@ -84,12 +85,10 @@ class PhraseMatcher final : public TextMatcher {
 
   const std::string& detector() const override { return detector_; }
 
-  std::size_t find(std::string_view text, std::size_t limit,
-                   std::vector<std::string>& shown) const override {
+  void scan(std::string_view text, const MatchVisitor& visit) const override {
     std::vector<re2::StringPiece> groups(phrase_of_group_.size() + 1);
-    std::size_t found = 0;
     std::size_t position = 0;
-    while (found < limit && position <= text.size()) {
+    while (position <= text.size()) {
       if (!alternation_->Match(piece(text), position, text.size(), RE2::UNANCHORED, groups.data(),
                                static_cast<int>(groups.size()))) {
         break;
@@ -97,13 +96,14 @@ class PhraseMatcher final : public TextMatcher {
       const auto matched = std::find_if(groups.begin() + 1, groups.end(),
                                         [](const re2::StringPiece& group) { return group.data(); });
       if (matched == groups.end()) break;
-      shown.push_back(phrase_of_group_[static_cast<std::size_t>(matched - groups.begin() - 1)]);
-      ++found;
+      const std::string& phrase = phrase_of_group_[static_cast<std::size_t>(matched - groups.begin() - 1)];
+      // The phrase names itself, so it is both what is shown and what makes
+      // two findings "the same" for min_count.
+      if (!visit(TextMatch{phrase, phrase})) break;
       // Resume right after the phrase, not after the boundary character the
       // alternative consumed: that character may open the next match.
       position = static_cast<std::size_t>(matched->data() + matched->size() - text.data());
     }
-    return found;
   }
 
  private:
@@ -120,8 +120,7 @@ std::string_view trim(std::string_view text) {
 
 }  // namespace
 
-Result<std::unique_ptr<TextMatcher>> compile_phrase_matcher(
-    std::string detector, const std::vector<std::string>& phrases) {
+Result<PhraseAlternation> compile_phrase_alternation(const std::vector<std::string>& phrases) {
   if (phrases.empty()) return make_error("a phrase list needs at least one phrase");
   std::vector<std::string> ordered;
   for (const std::string& phrase : phrases) {
@@ -149,8 +148,16 @@ Result<std::unique_ptr<TextMatcher>> compile_phrase_matcher(
   if (!alternation->ok()) {
     return make_error("cannot compile phrase list: " + alternation->error());
   }
-  return std::unique_ptr<TextMatcher>(
-      std::make_unique<PhraseMatcher>(std::move(detector), std::move(alternation), std::move(ordered)));
+  return PhraseAlternation{std::move(alternation), std::move(ordered)};
+}
+
+Result<std::unique_ptr<TextMatcher>> compile_phrase_matcher(
+    std::string detector, const std::vector<std::string>& phrases) {
+  Result<PhraseAlternation> compiled = compile_phrase_alternation(phrases);
+  if (!compiled.ok()) return compiled.error();
+  PhraseAlternation alternation = std::move(compiled).value();
+  return std::unique_ptr<TextMatcher>(std::make_unique<PhraseMatcher>(
+      std::move(detector), std::move(alternation.regex), std::move(alternation.phrases)));
 }
 
 }  // namespace privmilter

@@ -19,12 +19,10 @@ class RegexMatcher final : public TextMatcher {
 
   const std::string& detector() const override { return detector_; }
 
-  std::size_t find(std::string_view text, std::size_t limit,
-                   std::vector<std::string>& shown) const override {
+  void scan(std::string_view text, const MatchVisitor& visit) const override {
     re2::StringPiece match;
-    std::size_t found = 0;
     std::size_t position = 0;
-    while (found < limit && position <= text.size()) {
+    while (position <= text.size()) {
       if (!regex_->Match(piece(text), position, text.size(), RE2::UNANCHORED, &match, 1)) break;
       const auto end = static_cast<std::size_t>(match.data() + match.size() - text.data());
       if (match.empty()) {
@@ -34,11 +32,10 @@ class RegexMatcher final : public TextMatcher {
         while (position < text.size() && is_utf8_continuation(text[position])) ++position;
         continue;
       }
-      shown.push_back(mask_match({match.data(), match.size()}));
-      ++found;
+      const std::string_view matched(match.data(), match.size());
+      if (!visit(TextMatch{mask_match(matched), std::string(matched)})) break;
       position = end;
     }
-    return found;
   }
 
  private:

@@ -4,6 +4,7 @@
 // the text whatever the policy says.
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -13,6 +14,16 @@
 
 namespace privmilter {
 
+// One finding of a matcher.
+struct TextMatch {
+  std::string shown;     // displayable: never message text (a policy phrase, or a masked match)
+  std::string identity;  // what makes two findings "the same" for min_count; may be message
+                         // text, so it stays inside evaluation and is never shown or logged
+};
+
+// Receives findings in text order; returns false to stop the scan.
+using MatchVisitor = std::function<bool(TextMatch)>;
+
 class TextMatcher {
  public:
   virtual ~TextMatcher() = default;
@@ -20,12 +31,8 @@ class TextMatcher {
   // How evidence names this matcher: "list:privilege_markings", "regex:us_ssn".
   virtual const std::string& detector() const = 0;
 
-  // Appends a displayable token for each of at most `limit` matches in
-  // `text`, in text order, and returns how many it appended. A token never
-  // contains message text: phrase matchers show the policy's own phrase,
-  // regex matchers a masked copy of the match.
-  virtual std::size_t find(std::string_view text, std::size_t limit,
-                           std::vector<std::string>& shown) const = 0;
+  // Reports each finding in `text` to `visit` until it asks to stop.
+  virtual void scan(std::string_view text, const MatchVisitor& visit) const = 0;
 };
 
 // Case-insensitive phrases; whitespace in a phrase matches any run of

@@ -91,6 +91,19 @@ bool read_bool(const YAML::Node& node, std::string_view what) {
   fail_at(node, std::string(what) + " must be true or false, not " + in_quotes(text));
 }
 
+std::size_t read_count(const YAML::Node& node, std::string_view what, std::size_t low, std::size_t high) {
+  const std::string text = read_string(node, what);
+  const std::string range = std::to_string(low) + " to " + std::to_string(high);
+  const bool digits_only = !text.empty() && text.size() <= 9 &&
+                           std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+  if (!digits_only) fail_at(node, std::string(what) + " must be a whole number from " + range + ", not " + in_quotes(text));
+  const std::size_t value = std::stoul(text);
+  if (value < low || value > high) {
+    fail_at(node, std::string(what) + " must be from " + range + ", not " + text);
+  }
+  return value;
+}
+
 namespace {
 
 bool is_identifier(std::string_view text) {

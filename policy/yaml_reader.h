@@ -58,6 +58,8 @@ class MapReader {
 std::vector<YAML::Node> sequence_items(const YAML::Node& node, std::string_view what);
 std::string read_string(const YAML::Node& node, std::string_view what);
 bool read_bool(const YAML::Node& node, std::string_view what);
+// A whole number written in decimal digits, between `low` and `high`.
+std::size_t read_count(const YAML::Node& node, std::string_view what, std::size_t low, std::size_t high);
 
 // Names of rules, lists and patterns: [a-z0-9_-]{1,64}, so they read the
 // same in logs, evidence, the audit trail and SMTP replies.

@@ -236,7 +236,7 @@ rules:
     when:
       content: { phrases: [x], regex: 'y' }
     action: quarantine
-)", 5, "exactly one of list, phrases, pattern or regex");
+)", 5, "exactly one of list, phrases, pattern, regex or identifier");
 }
 
 TEST(PolicyLoader, RefusesAnUnknownTextKind) {
