@@ -28,15 +28,6 @@ Inspector inspector_for(std::string_view type) {
   return nullptr;
 }
 
-std::string lowercase_extension(std::string_view filename) {
-  const auto dot = filename.rfind('.');
-  if (dot == std::string_view::npos) return {};
-  std::string extension(filename.substr(dot + 1));
-  std::transform(extension.begin(), extension.end(), extension.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return extension;
-}
-
 // Content that is text as it stands: read it as such.
 bool is_plain_text(std::string_view type, std::string_view declared, std::string_view filename) {
   if (type.starts_with("text/") || type == "application/xml") return true;

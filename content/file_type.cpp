@@ -16,14 +16,6 @@ bool contains(std::string_view bytes, std::string_view needle) {
   return std::search(bytes.begin(), bytes.end(), needle.begin(), needle.end()) != bytes.end();
 }
 
-std::string lowercase_extension(std::string_view filename) {
-  const auto dot = filename.rfind('.');
-  if (dot == std::string_view::npos) return {};
-  std::string extension(filename.substr(dot + 1));
-  std::transform(extension.begin(), extension.end(), extension.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return extension;
-}
 
 // Office Open XML and OpenDocument files are ZIP containers; their member
 // names (stored in clear in every local header) say which kind.
@@ -84,6 +76,15 @@ constexpr std::array<Magic, 20> kMagic{{
 }};
 
 }  // namespace
+
+std::string lowercase_extension(std::string_view filename) {
+  const auto dot = filename.rfind('.');
+  if (dot == std::string_view::npos) return {};
+  std::string extension(filename.substr(dot + 1));
+  std::transform(extension.begin(), extension.end(), extension.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return extension;
+}
 
 std::string detect_type(std::string_view bytes, std::string_view filename) {
   if (starts_with(bytes, "PK\x03\x04") || starts_with(bytes, "PK\x05\x06")) return refine_zip(bytes);

@@ -14,4 +14,7 @@ namespace privmilter::content {
 // (a ZIP holding word/document.xml is a .docx whatever its name).
 std::string detect_type(std::string_view bytes, std::string_view filename);
 
+// "Memo.PDF" -> "pdf"; empty when the name has no extension.
+std::string lowercase_extension(std::string_view filename);
+
 }  // namespace privmilter::content
