@@ -6,6 +6,7 @@
 
 #include "charset_decoder.h"
 #include "file_type.h"
+#include "html_text.h"
 #include "inspectors.h"
 
 namespace privmilter::content {
@@ -126,7 +127,10 @@ std::optional<std::size_t> Extraction::inspect(const EmbeddedFile& file) {
       // A detached signature carries no content of its own.
       part(index).set(PartFlag::signed_data);
     } else if (is_plain_text(type, file.declared_type, file.filename)) {
-      if (!add_text(SegmentKind::attachment, file.path, convert_to_utf8(file.bytes, "").text)) {
+      std::string text = convert_to_utf8(file.bytes, "").text;
+      const std::string extension = lowercase_extension(file.filename);
+      if (file.declared_type == "text/html" || extension == "htm" || extension == "html") text = html_to_text(text);
+      if (!add_text(SegmentKind::attachment, file.path, std::move(text))) {
         mark_uninspectable(index, "limit:max_text_bytes");
       }
     } else if (!is_known_opaque(type)) {

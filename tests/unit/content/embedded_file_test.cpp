@@ -113,6 +113,17 @@ TEST_F(EmbeddedFileTest, BinaryOpenPgpFileIsFlaggedEncrypted) {
   EXPECT_FALSE(find_part(other, "2")->has(PartFlag::encrypted));
 }
 
+TEST_F(EmbeddedFileTest, HtmlFileIsReducedToItsVisibleText) {
+  auto facts = facts_of(with_attachment("memo.html", "application/octet-stream",
+                                        "<html><head><style>p{}</style></head><body><p>Privileged &amp; "
+                                        "confidential</p><script>var x;</script></body></html>"));
+  const TextSegment* text = find_segment(facts, "2");
+  ASSERT_NE(text, nullptr) << ::testing::PrintToString(locations(facts));
+  EXPECT_NE(text->text.find("Privileged & confidential"), std::string::npos) << text->text;
+  EXPECT_EQ(text->text.find("<p>"), std::string::npos);
+  EXPECT_EQ(text->text.find("var x"), std::string::npos);
+}
+
 TEST_F(EmbeddedFileTest, PgpEncryptedAttachmentIsFlagged) {
   auto facts = facts_of(with_attachment("memo.asc", "application/octet-stream",
                                         "-----BEGIN PGP MESSAGE-----\n\nhQEMA+abc\n-----END PGP MESSAGE-----\n"));
