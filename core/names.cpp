@@ -60,12 +60,12 @@ std::string_view to_string(PartFlag flag) {
   switch (flag) {
     case PartFlag::attachment: return "attachment";
     case PartFlag::encrypted: return "encrypted";
-    case PartFlag::password_protected: return "password-protected";
+    case PartFlag::password_protected: return "password_protected";
     case PartFlag::signed_data: return "signed";
     case PartFlag::uninspectable: return "uninspectable";
-    case PartFlag::tracked_changes: return "tracked-changes";
+    case PartFlag::tracked_changes: return "tracked_changes";
     case PartFlag::comments: return "comments";
-    case PartFlag::hidden_text: return "hidden-text";
+    case PartFlag::hidden_text: return "hidden_text";
   }
   return "unknown";
 }

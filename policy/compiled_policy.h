@@ -59,6 +59,28 @@ struct RecipientCondition {
   RecipientScope scope = RecipientScope::external;
 };
 
+// Fires when an attachment carries every property given; an absent
+// property does not narrow. The loader insists on at least one.
+struct AttachmentCondition {
+  std::optional<PartFlag> flag;
+  std::string flag_name;  // as written in the policy, for evidence
+  std::optional<std::string> type_glob;    // on the detected type, else the declared one
+  std::optional<std::string> name_glob;    // on the file name
+  std::optional<std::string> reason_glob;  // on PartFact::uninspectable_reason
+};
+
+// Any part, or the message itself, could not be fully inspected.
+struct UninspectableCondition {};
+
+struct ProtectionCondition {
+  bool all_protected = true;  // true: fires when MessageFacts::all_content_protected
+};
+
+struct SizeCondition {
+  std::size_t over_bytes = 0;
+  std::string as_written;  // "10MB", for evidence
+};
+
 struct AllCondition {
   std::vector<Condition> children;
 };
@@ -72,8 +94,9 @@ struct NotCondition {
 };
 
 struct Condition {
-  std::variant<ContentCondition, EncryptionCondition, RecipientCondition, AllCondition,
-               AnyCondition, NotCondition>
+  std::variant<ContentCondition, EncryptionCondition, RecipientCondition, AttachmentCondition,
+               UninspectableCondition, ProtectionCondition, SizeCondition, AllCondition, AnyCondition,
+               NotCondition>
       node;
 };
 

@@ -3,6 +3,7 @@
 #include <array>
 #include <utility>
 
+#include "fact_condition_parser.h"
 #include "identifier_matcher.h"
 #include "yaml_reader.h"
 
@@ -14,7 +15,7 @@ namespace {
 constexpr int kMaxConditionDepth = 32;
 
 constexpr std::string_view kConditionNames =
-    "content, unencrypted, recipient, all, any or not";
+    "content, unencrypted, recipient, attachment, uninspectable, protected, size, all, any or not";
 
 Condition parse_at_depth(const YAML::Node& node, const NamedMatchers& named, int depth);
 
@@ -143,6 +144,10 @@ Condition parse_at_depth(const YAML::Node& node, const NamedMatchers& named, int
   if (entry.key == "content") return {parse_content(entry.value, named)};
   if (entry.key == "unencrypted") return {EncryptionCondition{read_bool(entry.value, "unencrypted")}};
   if (entry.key == "recipient") return {parse_recipient(entry.value)};
+  if (entry.key == "attachment") return {parse_attachment_condition(entry.value)};
+  if (entry.key == "uninspectable") return {parse_uninspectable_condition(entry.value)};
+  if (entry.key == "protected") return {parse_protection_condition(entry.value)};
+  if (entry.key == "size") return {parse_size_condition(entry.value)};
   if (entry.key == "all") return {AllCondition{parse_children(entry.value, named, "all", depth)}};
   if (entry.key == "any") return {AnyCondition{parse_children(entry.value, named, "any", depth)}};
   if (entry.key == "not") {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "compiled_policy.h"
+#include "fact_condition_evaluator.h"
 #include "lookalike.h"
 #include "privmilter/policy.h"
 
@@ -104,6 +105,24 @@ class ConditionEvaluator {
     }
     return !reported.empty();
   }
+
+  bool holds_node(const AttachmentCondition& condition, std::vector<Evidence>& evidence) const {
+    return attachment_holds(condition, fact_evaluation(), evidence);
+  }
+
+  bool holds_node(const UninspectableCondition&, std::vector<Evidence>& evidence) const {
+    return uninspectable_holds(fact_evaluation(), evidence);
+  }
+
+  bool holds_node(const ProtectionCondition& condition, std::vector<Evidence>& evidence) const {
+    return protection_holds(condition, fact_evaluation(), evidence);
+  }
+
+  bool holds_node(const SizeCondition& condition, std::vector<Evidence>& evidence) const {
+    return size_holds(condition, fact_evaluation(), evidence);
+  }
+
+  FactEvaluation fact_evaluation() const { return {facts_, rule_id_, kMaxEvidencePerCondition}; }
 
   bool holds_node(const AllCondition& condition, std::vector<Evidence>& evidence) const {
     std::vector<Evidence> gathered;
