@@ -16,76 +16,34 @@ privmilter=${1:?usage: $0 PATH/TO/privmilter}
 source_dir=${PRIVMILTER_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 # shellcheck source=postfix_harness.sh
 source "$(dirname "${BASH_SOURCE[0]}")/postfix_harness.sh"
+# shellcheck source=privmilter_fixture.sh
+source "$(dirname "${BASH_SOURCE[0]}")/privmilter_fixture.sh"
 
 pfh_require_environment
 command -v openssl >/dev/null || { echo "SKIP: openssl is not installed"; exit 77; }
-[ -x "$privmilter" ] || pfh_fail "$privmilter is not an executable (build privmilter)"
 pfh_init
 
-# --- privmilter on a loopback port, with the bundled policy ---------------
-pm_dir="$PFH_DIR/privmilter"
-mkdir -p "$pm_dir"
-cp "$source_dir/config/policy.yaml" "$pm_dir/policy.yaml"
-milter_port=""
-pfh_free_port milter_port
-cat >"$pm_dir/privmilter.yaml" <<CONFIG
-milter: {socket: "inet:$milter_port@127.0.0.1"}
-firm:
-  name: Example Law LLP
-  internal_domains: [examplelaw.com]
-  internal_networks: [127.0.0.0/8]
-policy: policy.yaml
-quarantine: {directory: quarantine}
-audit: {log: audit/audit.log}
-spool: {directory: spool}
-on_error: tempfail
-log_level: info
-CONFIG
-"$privmilter" -n -c "$pm_dir/privmilter.yaml" || pfh_fail "privmilter -n rejected the test configuration"
-pfh_start_process privmilter "$privmilter" -f -c "$pm_dir/privmilter.yaml"
-privmilter_pid=$PFH_LAST_PID
-pfh_wait_for_port "$milter_port"
+pmf_start_privmilter "$privmilter" "$source_dir"
+privmilter_pid=$PMF_PID
+pm_dir=$PMF_DIR
+milter_port=$PMF_PORT
 
 pfh_start_sink
 pfh_start_postfix "inet:127.0.0.1:$milter_port"
 
-write_message() {  # FILE SUBJECT BODY
-  cat >"$1" <<MESSAGE
-From: Alice Partner <alice@examplelaw.com>
-To: Bob Client <bob@client.example>
-Subject: $2
-Message-ID: <$RANDOM.$$@examplelaw.com>
-MIME-Version: 1.0
-Content-Type: text/plain; charset=utf-8
-
-$3
-MESSAGE
-}
-
-delivered_with_subject() {  # SUBJECT: print the sink file holding it
-  local file
-  while read -r file; do
-    if grep -qF "Subject: $1" "$file"; then
-      echo "$file"
-      return 0
-    fi
-  done < <(pfh_sink_messages)
-  return 1
-}
-
 # --- (a) ordinary external mail: delivered and tagged ---------------------
 token_a="ordinary-$RANDOM$RANDOM"
-write_message "$PFH_DIR/a.eml" "Lunch $token_a" "Are you free on Friday?"
+pmf_write_message "$PFH_DIR/a.eml" "Lunch $token_a" "Are you free on Friday?"
 pfh_send_file alice@examplelaw.com bob@client.example "$PFH_DIR/a.eml" ||
   pfh_fail "(a) Postfix refused an ordinary message"
 pfh_wait_for_sink_count 1
-delivered_a=$(delivered_with_subject "Lunch $token_a") || pfh_fail "(a) not delivered"
+delivered_a=$(pmf_delivered_with_subject "Lunch $token_a") || pfh_fail "(a) not delivered"
 pfh_assert_file_matches "$delivered_a" '^X-Privmilter: scanned' "(a) privmilter's header is on the delivered message"
 echo "ok (a): ordinary external message delivered with X-Privmilter: scanned"
 
 # --- (b) privileged clear text to an external recipient: quarantined -------
 token_b="privileged-$RANDOM$RANDOM"
-write_message "$PFH_DIR/b.eml" "Settlement $token_b" "PRIVILEGED & CONFIDENTIAL
+pmf_write_message "$PFH_DIR/b.eml" "Settlement $token_b" "PRIVILEGED & CONFIDENTIAL
 ATTORNEY-CLIENT COMMUNICATION
 
 Our position on the settlement figure is as follows."
@@ -99,7 +57,7 @@ record="${quarantined%.eml}.json"
 pfh_assert_file_matches "$record" '"deciding_rule": "privileged-unencrypted-external"' "(b) the record names the rule"
 pfh_assert_file_matches "$record" '"bob@client.example"' "(b) the record keeps the envelope recipient"
 [ "$(stat -c %a "$quarantined")" = 600 ] || pfh_fail "(b) the quarantined file is readable by others"
-if delivered_with_subject "Settlement $token_b" >/dev/null; then pfh_fail "(b) the privileged message was delivered"; fi
+if pmf_delivered_with_subject "Settlement $token_b" >/dev/null; then pfh_fail "(b) the privileged message was delivered"; fi
 echo "ok (b): privileged clear text quarantined, not delivered"
 
 # --- (c) the same content S/MIME-encrypted: delivered ----------------------
@@ -116,7 +74,7 @@ openssl smime -encrypt -aes256 -in "$PFH_DIR/c-inner.txt" -out "$PFH_DIR/c.eml" 
 pfh_send_file alice@examplelaw.com bob@client.example "$PFH_DIR/c.eml" ||
   pfh_fail "(c) Postfix refused the encrypted message"
 pfh_wait_for_sink_count 2
-delivered_c=$(delivered_with_subject "Settlement $token_c") || pfh_fail "(c) the encrypted message was not delivered"
+delivered_c=$(pmf_delivered_with_subject "Settlement $token_c") || pfh_fail "(c) the encrypted message was not delivered"
 pfh_assert_file_matches "$delivered_c" 'application/(x-)?pkcs7-mime' "(c) it was delivered still encrypted"
 # The recipient can read it: nothing on the way damaged the CMS structure.
 openssl smime -decrypt -in "$delivered_c" -recip "$PFH_DIR/bob.pem" -inkey "$PFH_DIR/bob.key" \
@@ -125,7 +83,7 @@ pfh_assert_file_matches "$PFH_DIR/c-decrypted.txt" 'PRIVILEGED & CONFIDENTIAL' "
 echo "ok (c): the same content S/MIME-encrypted is delivered and decrypts"
 
 # --- (d) an SSN: refused with the policy's reply ---------------------------
-write_message "$PFH_DIR/d.eml" "Claim form" "The claimant's number is 123-45-6789."
+pmf_write_message "$PFH_DIR/d.eml" "Claim form" "The claimant's number is 123-45-6789."
 if pfh_send_file alice@examplelaw.com bob@client.example "$PFH_DIR/d.eml"; then
   pfh_fail "(d) the SSN message was accepted"
 fi

@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # sendmail_harness.sh: a private, throw-away Sendmail instance for end-to-end
 # tests of a milter. Source it from a bash test script; it must run as root.
-# The recipe and its quirks are in /work/shared/docs/sendmail-private-instance.md.
+# The recipe and its quirks are in ../shared/docs/sendmail-private-instance.md (beside the checkout).
 #
 # Sendmail is never installed: sendmail-bin provides mail-transport-agent, so
 # dpkg -i would remove postfix. scripts/setup-debian.sh downloads the .debs

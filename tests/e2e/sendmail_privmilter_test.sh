@@ -17,73 +17,31 @@ privmilter=${1:?usage: $0 PATH/TO/privmilter}
 source_dir=${PRIVMILTER_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 # shellcheck source=sendmail_harness.sh
 source "$(dirname "${BASH_SOURCE[0]}")/sendmail_harness.sh"
+# shellcheck source=privmilter_fixture.sh
+source "$(dirname "${BASH_SOURCE[0]}")/privmilter_fixture.sh"
 
 smh_require_environment
-[ -x "$privmilter" ] || pfh_fail "$privmilter is not an executable (build privmilter)"
 smh_init
 
-# --- privmilter on a loopback port, with the bundled policy ---------------
-pm_dir="$PFH_DIR/privmilter"
-mkdir -p "$pm_dir"
-cp "$source_dir/config/policy.yaml" "$pm_dir/policy.yaml"
-milter_port=""
-pfh_free_port milter_port
-cat >"$pm_dir/privmilter.yaml" <<CONFIG
-milter: {socket: "inet:$milter_port@127.0.0.1"}
-firm:
-  name: Example Law LLP
-  internal_domains: [examplelaw.com]
-  internal_networks: [127.0.0.0/8]
-policy: policy.yaml
-quarantine: {directory: quarantine}
-audit: {log: audit/audit.log}
-spool: {directory: spool}
-on_error: tempfail
-log_level: info
-CONFIG
-"$privmilter" -n -c "$pm_dir/privmilter.yaml" || pfh_fail "privmilter -n rejected the test configuration"
-pfh_start_process privmilter "$privmilter" -f -c "$pm_dir/privmilter.yaml"
-privmilter_pid=$PFH_LAST_PID
-pfh_wait_for_port "$milter_port"
+pmf_start_privmilter "$privmilter" "$source_dir"
+privmilter_pid=$PMF_PID
+pm_dir=$PMF_DIR
+milter_port=$PMF_PORT
 
 pfh_start_sink
 SMH_MILTER_NAME=privmilter smh_start_sendmail "inet:$milter_port@127.0.0.1"
-
-write_message() {  # FILE SUBJECT BODY
-  cat >"$1" <<MESSAGE
-From: Alice Partner <alice@examplelaw.com>
-To: Bob Client <bob@client.example>
-Subject: $2
-Message-ID: <$RANDOM.$$@examplelaw.com>
-MIME-Version: 1.0
-Content-Type: text/plain; charset=utf-8
-
-$3
-MESSAGE
-}
-
-delivered_with_subject() {  # SUBJECT: print the sink file holding it
-  local file
-  while read -r file; do
-    if grep -qF "Subject: $1" "$file"; then
-      echo "$file"
-      return 0
-    fi
-  done < <(pfh_sink_messages)
-  return 1
-}
 
 queue_is_empty() { [ "$(smh_queue_count)" -eq 0 ]; }
 
 # --- (a) ordinary external mail: delivered and tagged ---------------------
 token_a="ordinary-$RANDOM$RANDOM"
-write_message "$PFH_DIR/a.eml" "Lunch $token_a" "Are you free on Friday?"
+pmf_write_message "$PFH_DIR/a.eml" "Lunch $token_a" "Are you free on Friday?"
 pfh_send_file alice@examplelaw.com bob@client.example "$PFH_DIR/a.eml" ||
   pfh_fail "(a) Sendmail refused an ordinary message"
 queue_id_a=$(smh_last_queue_id)
 [ -n "$queue_id_a" ] || pfh_fail "(a) no queue id in Sendmail's 250 reply"
 pfh_wait_for_sink_count 1
-delivered_a=$(delivered_with_subject "Lunch $token_a") || pfh_fail "(a) not delivered"
+delivered_a=$(pmf_delivered_with_subject "Lunch $token_a") || pfh_fail "(a) not delivered"
 pfh_assert_file_matches "$delivered_a" '^X-Privmilter: scanned' "(a) privmilter's header is on the delivered message"
 pfh_assert_file_matches "$delivered_a" "^[[:space:]]+by $SMH_HOSTNAME \\(8\\.[^)]*\\) with ESMTP id $queue_id_a\\b" \
   "(a) the message went through Sendmail"
@@ -92,7 +50,7 @@ echo "ok (a): ordinary external message delivered with X-Privmilter: scanned"
 
 # --- (b) privileged clear text to an external recipient: quarantined -------
 token_b="privileged-$RANDOM$RANDOM"
-write_message "$PFH_DIR/b.eml" "Settlement $token_b" "PRIVILEGED & CONFIDENTIAL
+pmf_write_message "$PFH_DIR/b.eml" "Settlement $token_b" "PRIVILEGED & CONFIDENTIAL
 ATTORNEY-CLIENT COMMUNICATION
 
 Our position on the settlement figure is as follows."
@@ -114,7 +72,7 @@ pfh_assert_file_matches "$record" '"bob@client.example"' "(b) the record keeps t
 echo "ok (b): privileged clear text quarantined and discarded by Sendmail"
 
 # --- (c) an SSN: refused with the policy's reply ---------------------------
-write_message "$PFH_DIR/c.eml" "Claim form" "The claimant's number is 123-45-6789."
+pmf_write_message "$PFH_DIR/c.eml" "Claim form" "The claimant's number is 123-45-6789."
 if pfh_send_file alice@examplelaw.com bob@client.example "$PFH_DIR/c.eml"; then
   pfh_fail "(c) the SSN message was accepted"
 fi

@@ -1,0 +1,69 @@
+# shellcheck shell=bash
+# privmilter_fixture.sh: privmilter for an end-to-end test, on a free
+# loopback port with the bundled policy and a configuration for the sample
+# firm examplelaw.com (127.0.0.0/8 is internal, so mail from swaks counts as
+# outgoing). Source it after postfix_harness.sh (or sendmail_harness.sh),
+# once pfh_init has run.
+#
+#   pmf_start_privmilter PRIVMILTER SOURCE_DIR
+#        sets PMF_DIR (its config, quarantine/ and audit/audit.log),
+#        PMF_PORT and PMF_PID; fails the test if -n rejects the config
+#   pmf_write_message FILE SUBJECT BODY
+#        a plain-text message from alice@examplelaw.com to bob@client.example
+#   pmf_delivered_with_subject SUBJECT
+#        prints the sink file holding that subject; false when none does
+
+PMF_DIR=""
+PMF_PORT=""
+PMF_PID=""
+
+pmf_start_privmilter() {
+  local privmilter=$1 source_dir=$2
+  [ -x "$privmilter" ] || pfh_fail "$privmilter is not an executable (build privmilter)"
+  PMF_DIR="$PFH_DIR/privmilter"
+  mkdir -p "$PMF_DIR"
+  cp "$source_dir/config/policy.yaml" "$PMF_DIR/policy.yaml"
+  pfh_free_port PMF_PORT
+  cat >"$PMF_DIR/privmilter.yaml" <<CONFIG
+milter: {socket: "inet:$PMF_PORT@127.0.0.1"}
+firm:
+  name: Example Law LLP
+  internal_domains: [examplelaw.com]
+  internal_networks: [127.0.0.0/8]
+policy: policy.yaml
+quarantine: {directory: quarantine}
+audit: {log: audit/audit.log}
+spool: {directory: spool}
+on_error: tempfail
+log_level: info
+CONFIG
+  "$privmilter" -n -c "$PMF_DIR/privmilter.yaml" || pfh_fail "privmilter -n rejected the test configuration"
+  pfh_start_process privmilter "$privmilter" -f -c "$PMF_DIR/privmilter.yaml"
+  # shellcheck disable=SC2034  # read by the tests that source this file
+  PMF_PID=$PFH_LAST_PID
+  pfh_wait_for_port "$PMF_PORT"
+}
+
+pmf_write_message() {
+  cat >"$1" <<MESSAGE
+From: Alice Partner <alice@examplelaw.com>
+To: Bob Client <bob@client.example>
+Subject: $2
+Message-ID: <$RANDOM.$$@examplelaw.com>
+MIME-Version: 1.0
+Content-Type: text/plain; charset=utf-8
+
+$3
+MESSAGE
+}
+
+pmf_delivered_with_subject() {
+  local file
+  while read -r file; do
+    if grep -qF "Subject: $1" "$file"; then
+      echo "$file"
+      return 0
+    fi
+  done < <(pfh_sink_messages)
+  return 1
+}
