@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "privmilter/message_facts.h"
-#include "unit/content/smime_fixtures.h"
+#include "unit/content/attachment_message.h"
 
 namespace privmilter::testing {
 
@@ -87,22 +87,7 @@ inline std::string make_archive(ArchiveFormat format, const std::vector<ArchiveM
 // A message with a short text body (part 1) and `bytes` attached as part 2.
 inline std::string message_with_attachment(const std::string& filename, std::string_view bytes,
                                            const std::string& content_type = "application/octet-stream") {
-  return "From: alice@firm.example\r\n"
-         "To: bob@client.example\r\n"
-         "Subject: documents\r\n"
-         "MIME-Version: 1.0\r\n"
-         "Content-Type: multipart/mixed; boundary=\"outer\"\r\n"
-         "\r\n"
-         "--outer\r\n"
-         "Content-Type: text/plain; charset=utf-8\r\n"
-         "\r\n"
-         "Please find the documents attached.\r\n"
-         "--outer\r\n"
-         "Content-Type: " + content_type + "; name=\"" + filename + "\"\r\n"
-         "Content-Disposition: attachment; filename=\"" + filename + "\"\r\n"
-         "Content-Transfer-Encoding: base64\r\n"
-         "\r\n" +
-         mime_base64(bytes) + "--outer--\r\n";
+  return attachment_message(filename, content_type, bytes);
 }
 
 inline const PartFact* find_part(const MessageFacts& facts, std::string_view path) {

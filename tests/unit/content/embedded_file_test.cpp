@@ -1,27 +1,13 @@
 // Attachments identified by their content, and messages attached as files.
 
-#include <openssl/evp.h>
-
+#include "unit/content/attachment_message.h"
 #include "unit/content/content_test_support.h"
 
 namespace privmilter::testing {
 namespace {
 
-std::string base64(std::string_view bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-  const int length = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                     reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
-  out.resize(static_cast<std::size_t>(length));
-  std::string wrapped;
-  for (std::size_t i = 0; i < out.size(); i += 76) wrapped += out.substr(i, 76) + "\n";
-  return wrapped;
-}
-
 std::string with_attachment(const std::string& filename, const std::string& declared_type, std::string_view bytes) {
-  return "From: alice@examplelaw.com\nTo: bob@client.example\nSubject: files\nMIME-Version: 1.0\n"
-         "Content-Type: multipart/mixed; boundary=\"b\"\n\n--b\nContent-Type: text/plain\n\nSee attached.\n--b\n"
-         "Content-Type: " + declared_type + "; name=\"" + filename + "\"\nContent-Disposition: attachment; filename=\"" +
-         filename + "\"\nContent-Transfer-Encoding: base64\n\n" + base64(bytes) + "--b--\n";
+  return attachment_message(filename, declared_type, bytes);
 }
 
 const PartFact* find_part(const MessageFacts& facts, std::string_view path) {

@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "privmilter/message_facts.h"
-#include "unit/content/smime_fixtures.h"
+#include "unit/content/attachment_message.h"
 
 namespace privmilter::testing::documents {
 
@@ -61,26 +61,6 @@ inline std::string make_zip(const std::vector<ZipEntry>& entries) {
   }
   EXPECT_EQ(archive_write_close(writer.get()), ARCHIVE_OK) << archive_error_string(writer.get());
   return output;
-}
-
-inline std::string message_with_file(std::string_view filename, std::string_view content_type,
-                                     std::string_view bytes) {
-  return "From: alice@firm.example\r\n"
-         "To: bob@client.example\r\n"
-         "Subject: documents\r\n"
-         "MIME-Version: 1.0\r\n"
-         "Content-Type: multipart/mixed; boundary=\"outer\"\r\n"
-         "\r\n"
-         "--outer\r\n"
-         "Content-Type: text/plain; charset=utf-8\r\n"
-         "\r\n"
-         "Attached.\r\n"
-         "--outer\r\n"
-         "Content-Type: " + std::string(content_type) + "\r\n"
-         "Content-Disposition: attachment; filename=\"" + std::string(filename) + "\"\r\n"
-         "Content-Transfer-Encoding: base64\r\n"
-         "\r\n" +
-         mime_base64(bytes) + "--outer--\r\n";
 }
 
 inline const PartFact* part_at(const MessageFacts& facts, std::string_view path) {

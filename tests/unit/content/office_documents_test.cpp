@@ -14,7 +14,6 @@ namespace {
 
 using documents::locations_under;
 using documents::make_zip;
-using documents::message_with_file;
 using documents::part_at;
 using documents::Properties;
 using documents::segment_at;
@@ -158,7 +157,7 @@ class OfficeDocumentsTest : public ContentTest {
  protected:
   MessageFacts facts_for(const std::string& filename, const std::string& bytes,
                          const ContentLimits& limits = ContentLimits{}) {
-    return facts_of(message_with_file(filename, "application/octet-stream", bytes), SpoolMode::memory, limits);
+    return facts_of(attachment_message(filename, "application/octet-stream", bytes), SpoolMode::memory, limits);
   }
 
 };

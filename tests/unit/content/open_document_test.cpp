@@ -15,7 +15,6 @@ namespace {
 
 using documents::locations_under;
 using documents::make_zip;
-using documents::message_with_file;
 using documents::part_at;
 using documents::Properties;
 using documents::segment_at;
@@ -77,7 +76,7 @@ std::string terms_odt() {
 using OpenDocumentTest = ContentTest;
 
 TEST_F(OpenDocumentTest, OpenDocumentTextYieldsBodyAnnotationsTrackedChangesAndMeta) {
-  const MessageFacts facts = facts_of(message_with_file("terms.odt", "application/vnd.oasis.opendocument.text", terms_odt()));
+  const MessageFacts facts = facts_of(attachment_message("terms.odt", "application/vnd.oasis.opendocument.text", terms_odt()));
   const PartFact* terms = part_at(facts, "2");
   ASSERT_NE(terms, nullptr);
   EXPECT_EQ(terms->detected_type, kOdtType);
@@ -115,7 +114,7 @@ TEST_F(OpenDocumentTest, EncryptedOpenDocumentIsFlaggedAndItsContentLeftAlone) {
       {"meta.xml", kOdfMeta},
       {"META-INF/manifest.xml", manifest(encrypted_entry)},
   });
-  const MessageFacts facts = facts_of(message_with_file("locked.odt", "application/octet-stream", locked));
+  const MessageFacts facts = facts_of(attachment_message("locked.odt", "application/octet-stream", locked));
   const PartFact* part = part_at(facts, "2");
   ASSERT_NE(part, nullptr);
   EXPECT_EQ(part->detected_type, kOdtType);

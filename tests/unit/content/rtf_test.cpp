@@ -14,7 +14,6 @@ namespace privmilter::testing {
 namespace {
 
 using documents::locations_under;
-using documents::message_with_file;
 using documents::part_at;
 using documents::Properties;
 using documents::segment_at;
@@ -22,7 +21,7 @@ using documents::segment_at;
 class RtfTest : public ContentTest {
  protected:
   MessageFacts facts_for(const std::string& rtf) {
-    return facts_of(message_with_file("opinion.rtf", "application/rtf", rtf));
+    return facts_of(attachment_message("opinion.rtf", "application/rtf", rtf));
   }
 
   static std::string text_at(const MessageFacts& facts, std::string_view location) {
