@@ -4,6 +4,7 @@
 // archive entries, documents inside documents) to the inspector for their
 // type. Inspectors report into it and recurse through inspect().
 
+#include <algorithm>
 #include <chrono>
 #include <optional>
 #include <cstddef>
@@ -56,6 +57,8 @@ class Extraction {
   // up: the text is dropped and the caller should mark its part
   // uninspectable with "limit:max_text_bytes".
   bool add_text(SegmentKind kind, std::string location, std::string text);
+  // What add_text still accepts, for inspectors that cap text as they build it.
+  std::size_t text_budget_left() const { return limits_.max_text_bytes - std::min(text_bytes_, limits_.max_text_bytes); }
 
   // Accounts for `bytes` decoded or unpacked. False when that takes the
   // message past max_total_bytes; the caller stops the branch and marks it

@@ -196,8 +196,14 @@ void MimeWalker::note_multipart_text(const Pending& item, const char* raw, const
   std::string text = convert_to_utf8(raw, "").text;
   normalize_line_endings(text);
   if (text.find_first_not_of(" \t\n") == std::string::npos) return;
-  facts_.segments.push_back(
-      {text_kind_, (item.path.empty() ? "" : item.path + " ") + label, std::move(text)});
+  keep_text(item.path, text_kind_, (item.path.empty() ? "" : item.path + " ") + label, std::move(text));
+}
+
+// All text goes through the extraction's budget, wherever it was found.
+void MimeWalker::keep_text(const std::string& path, SegmentKind kind, std::string location, std::string text) {
+  if (!extraction_.add_text(kind, std::move(location), std::move(text))) {
+    extraction_.note_limit(path, "limit:max_text_bytes");
+  }
 }
 
 void MimeWalker::visit_message_part(const Pending& item) {
@@ -210,7 +216,7 @@ void MimeWalker::visit_message_part(const Pending& item) {
   if (!item.text_suppressed) {
     const char* subject = g_mime_message_get_subject(message);
     if (subject != nullptr && *subject != '\0') {
-      facts_.segments.push_back({text_kind_, item.path + "/message", make_valid_utf8(subject)});
+      keep_text(item.path, text_kind_, item.path + "/message", make_valid_utf8(subject));
     }
   }
   GMimeObject* body = g_mime_message_get_mime_part(message);
@@ -295,10 +301,9 @@ void MimeWalker::visit_text_leaf(const Pending& item, const std::string& mime_ty
   }
 
   if (is_attachment) {
-    facts_.segments.push_back(
-        {SegmentKind::attachment, item.path + " attachment[" + filename + "]", std::move(text)});
+    keep_text(item.path, SegmentKind::attachment, item.path + " attachment[" + filename + "]", std::move(text));
   } else {
-    facts_.segments.push_back({text_kind_, item.path + " " + mime_type, std::move(text)});
+    keep_text(item.path, text_kind_, item.path + " " + mime_type, std::move(text));
   }
 }
 

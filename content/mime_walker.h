@@ -67,6 +67,7 @@ class MimeWalker {
   void add_inline_part(const std::string& path, const std::string& content_type, std::size_t size);
   void note_part_defect(const std::string& path, const std::string& description);
   void note_encryption(EncryptionState state);
+  void keep_text(const std::string& path, SegmentKind kind, std::string location, std::string text);
   void walk_from(GMimeObject* top_level, std::string top_path, std::size_t depth);
 
   const ContentLimits& limits_;

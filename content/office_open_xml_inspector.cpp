@@ -114,7 +114,7 @@ void inspect_office_open_xml(const EmbeddedFile& file, std::size_t part_index, E
     extraction.mark_uninspectable(part_index, "encrypted");
   }
 
-  DocumentFindings findings(extraction.limits().max_text_bytes);
+  DocumentFindings findings(extraction.text_budget_left());
   switch (kind_of(zip)) {
     case PackageKind::word:
       read_word_package(zip, findings, extraction);

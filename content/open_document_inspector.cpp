@@ -191,7 +191,7 @@ void inspect_open_document(const EmbeddedFile& file, std::size_t part_index, Ext
   }
   if (!zip.problem.empty()) extraction.mark_uninspectable(part_index, zip.problem);
 
-  DocumentFindings findings(extraction.limits().max_text_bytes);
+  DocumentFindings findings(extraction.text_budget_left());
   const std::string* manifest = zip.find("META-INF/manifest.xml");
   if ((manifest != nullptr && encrypted_package(*manifest, findings, extraction)) || !zip.encrypted.empty()) {
     PartFact& part = extraction.part(part_index);

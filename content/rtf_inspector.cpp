@@ -393,7 +393,7 @@ class RtfReader {
 }  // namespace
 
 void inspect_rtf(const EmbeddedFile& file, std::size_t part_index, Extraction& extraction) {
-  DocumentFindings findings(extraction.limits().max_text_bytes);
+  DocumentFindings findings(extraction.text_budget_left());
   RtfReader(file.bytes, findings, extraction).read();
   findings.publish(extraction, part_index, file.path);
 }

@@ -171,6 +171,16 @@ TEST_F(ProtectionTest, ClearMessageIsNotProtected) {
 namespace privmilter::testing {
 namespace {
 
+class TextBudgetTest : public ContentTest {};
+
+TEST_F(TextBudgetTest, InlineTextCountsAgainstTheTextLimit) {
+  ContentLimits limits;
+  limits.max_text_bytes = 2048;
+  auto facts = facts_of("Subject: long\n\n" + std::string(10000, 'a') + "\n", SpoolMode::memory, limits);
+  EXPECT_EQ(find_segment(facts, "1 text/plain"), nullptr);
+  EXPECT_TRUE(has_limit_fact(facts, "limit:max_text_bytes"));
+}
+
 class CalendarTest : public ContentTest {};
 
 TEST_F(CalendarTest, InviteTextIsInspected) {
