@@ -1,12 +1,15 @@
 // Lookalike recipient domains: the pure check against a table of
-// imitations and honest neighbours, and `recipient: lookalike` in a rule.
+// imitations and honest neighbours.
+
+#include "privmilter/lookalike.h"
 
 #include <gtest/gtest.h>
 
-#include "policy/lookalike.h"
-#include "policy_test_support.h"
+#include <optional>
+#include <string>
+#include <vector>
 
-namespace privmilter::policy_test {
+namespace privmilter {
 namespace {
 
 const std::vector<std::string> kProtected = {"examplelaw.com", "smithjones.co.uk"};
@@ -70,28 +73,5 @@ TEST(Lookalike, EditDistanceCountsAdjacentSwapsAsOneEdit) {
   EXPECT_EQ(edit_distance("ca", "abc"), 3u);  // restricted: no edit of a swapped pair
 }
 
-TEST(LookalikeRecipient, FiresWithEvidenceNamingBothDomains) {
-  const auto policy = load(
-      "version: 1\nrules:\n  - id: r\n    when: { recipient: lookalike }\n    action: quarantine\n");
-  ASSERT_NE(policy, nullptr);
-  const MessageFacts facts = message({subject("hello")});
-  EXPECT_FALSE(fired(evaluate_for(*policy, facts, {"bob@examplelaw.com", "counsel@client.example"}), "r"));
-  EXPECT_FALSE(fired(evaluate_for(*policy, facts, {}), "r"));
-  const Verdict verdict =
-      evaluate_for(*policy, facts, {"bob@examplelaw.com", "Bob@Examp1eLaw.com", "bob@examp1elaw.com"});
-  EXPECT_TRUE(fired(verdict, "r"));
-  ASSERT_EQ(verdict.evidence.size(), 1u);  // one entry per imitating domain
-  EXPECT_EQ(verdict.evidence[0].detector, "recipient:lookalike");
-  EXPECT_EQ(verdict.evidence[0].location, "envelope");
-  EXPECT_EQ(verdict.evidence[0].masked_match, "examp1elaw.com imitates examplelaw.com");
-}
-
-TEST(LookalikeRecipient, LoaderNamesTheChoices) {
-  const std::string error = load_error(
-      "version: 1\nrules:\n  - id: r\n    when: { recipient: lookalikes }\n    action: quarantine\n");
-  EXPECT_TRUE(starts_with(error, "test.yaml:4: ")) << error;
-  EXPECT_TRUE(contains(error, "external, internal or lookalike")) << error;
-}
-
 }  // namespace
-}  // namespace privmilter::policy_test
+}  // namespace privmilter

@@ -1,10 +1,14 @@
-#include "lookalike.h"
+#include "privmilter/lookalike.h"
 
 #include <algorithm>
 #include <array>
 #include <cstddef>
 
+#include "lookalike_rules.h"
+#include "privmilter/strings.h"
+
 namespace privmilter {
+namespace lookalike_rules {
 namespace {
 
 // Labels this short have too many honest neighbours ("law.com", "lab.com")
@@ -17,13 +21,6 @@ constexpr std::size_t kMinLabelForTwoEdits = 10;
 constexpr std::array<std::string_view, 9> kSecondLevelLabels = {"co", "com", "net", "org", "ac",
                                                                "gov", "edu", "ltd", "plc"};
 
-std::string lowercase(std::string_view text) {
-  std::string lower(text);
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; });
-  return lower;
-}
-
 std::vector<std::string_view> split_labels(std::string_view domain) {
   std::vector<std::string_view> labels;
   std::size_t start = 0;
@@ -35,10 +32,13 @@ std::vector<std::string_view> split_labels(std::string_view domain) {
   return labels;
 }
 
-struct SplitDomain {
-  std::string_view label;   // the registrable label: "examplelaw"
-  std::string suffix;       // what follows it: "com", "co.uk"
-};
+}  // namespace
+
+std::string query_form(std::string_view domain) {
+  std::string lower = ascii_lower(domain);
+  if (!lower.empty() && lower.back() == '.') lower.pop_back();
+  return lower;
+}
 
 std::optional<SplitDomain> split_registrable(std::string_view domain) {
   const std::vector<std::string_view> labels = split_labels(domain);
@@ -60,8 +60,6 @@ std::optional<SplitDomain> split_registrable(std::string_view domain) {
   return split;
 }
 
-// What a reader sees: digits that pass for letters, letter pairs that pass
-// for one letter, and no hyphens.
 std::string as_read(std::string_view label) {
   std::string read;
   for (const char c : label) {
@@ -89,14 +87,18 @@ std::string as_read(std::string_view label) {
   return merged;
 }
 
+std::optional<std::string> read_label_of(std::string_view protected_domain) {
+  const std::optional<SplitDomain> split = split_registrable(protected_domain);
+  if (!split) return std::nullopt;
+  return as_read(split->label);
+}
+
 bool is_same_or_subdomain(std::string_view domain, std::string_view protected_domain) {
   if (domain == protected_domain) return true;
   return domain.size() > protected_domain.size() && domain.ends_with(protected_domain) &&
          domain[domain.size() - protected_domain.size() - 1] == '.';
 }
 
-// "examplelaw.com.evil.example": the protected name as leading labels of a
-// domain registered by someone else.
 bool embeds_as_labels(std::string_view domain, std::string_view protected_domain) {
   std::size_t position = 0;
   while ((position = domain.find(protected_domain, position)) != std::string_view::npos) {
@@ -108,29 +110,27 @@ bool embeds_as_labels(std::string_view domain, std::string_view protected_domain
   return false;
 }
 
-std::size_t allowed_edits(std::size_t label_length) {
-  if (label_length >= kMinLabelForTwoEdits) return 2;
-  if (label_length >= kMinLabelForOneEdit) return 1;
+std::size_t allowed_edits(std::size_t read_length) {
+  if (read_length >= kMinLabelForTwoEdits) return 2;
+  if (read_length >= kMinLabelForOneEdit) return 1;
   return 0;
 }
 
-bool imitates(std::string_view domain, const SplitDomain& candidate, std::string_view protected_domain) {
+bool imitates(std::string_view domain, std::string_view read_candidate, std::string_view protected_domain,
+              const std::optional<std::string>& read_original, std::size_t edit_cap) {
   if (embeds_as_labels(domain, protected_domain)) return true;
-  const std::optional<SplitDomain> original = split_registrable(protected_domain);
-  if (!original) return false;
-  const std::string read_candidate = as_read(candidate.label);
-  const std::string read_original = as_read(original->label);
+  if (!read_original) return false;
   // Same name under another suffix, or with hyphens or confusable letters.
-  if (read_candidate == read_original) return true;
-  const std::size_t allowed = allowed_edits(read_original.size());
+  if (read_candidate == *read_original) return true;
+  const std::size_t allowed = std::min(allowed_edits(read_original->size()), edit_cap);
   if (allowed == 0) return false;
-  const std::size_t length_gap = read_candidate.size() > read_original.size()
-                                     ? read_candidate.size() - read_original.size()
-                                     : read_original.size() - read_candidate.size();
-  return length_gap <= allowed && edit_distance(read_candidate, read_original) <= allowed;
+  const std::size_t length_gap = read_candidate.size() > read_original->size()
+                                     ? read_candidate.size() - read_original->size()
+                                     : read_original->size() - read_candidate.size();
+  return length_gap <= allowed && edit_distance(read_candidate, *read_original) <= allowed;
 }
 
-}  // namespace
+}  // namespace lookalike_rules
 
 std::size_t edit_distance(std::string_view a, std::string_view b) {
   const std::size_t rows = a.size() + 1;
@@ -153,15 +153,18 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 
 std::optional<std::string> imitated_domain(std::string_view domain,
                                            const std::vector<std::string>& protected_domains) {
-  std::string lower = lowercase(domain);
-  if (!lower.empty() && lower.back() == '.') lower.pop_back();
+  using namespace lookalike_rules;
+  const std::string lower = query_form(domain);
   for (const std::string& protected_domain : protected_domains) {
     if (is_same_or_subdomain(lower, protected_domain)) return std::nullopt;
   }
   const std::optional<SplitDomain> candidate = split_registrable(lower);
   if (!candidate) return std::nullopt;
+  const std::string read_candidate = as_read(candidate->label);
   for (const std::string& protected_domain : protected_domains) {
-    if (imitates(lower, *candidate, protected_domain)) return protected_domain;
+    if (imitates(lower, read_candidate, protected_domain, read_label_of(protected_domain), kNoEditCap)) {
+      return protected_domain;
+    }
   }
   return std::nullopt;
 }
