@@ -97,7 +97,7 @@ Config parse(const YAML::Node& root, const ConfigReader& reader) {
   Config config;
   reader.require_map(root, "the configuration",
                      {"milter", "firm", "policy", "quarantine", "audit", "spool", "on_error", "log_level",
-                      "limits"});
+                      "limits", "pid_file", "directory"});
   for (const char* key : {"milter", "firm", "policy", "quarantine", "audit"}) {
     if (!root[key]) throw ConfigError(reader.name(), root, std::string("missing required key '") + key + "'");
   }
@@ -151,6 +151,9 @@ Config parse(const YAML::Node& root, const ConfigReader& reader) {
           reader.size(spool["memory_threshold"], "spool.memory_threshold", 0, std::size_t{1} << 30);
     }
   }
+
+  if (const auto pid_file = root["pid_file"]) config.pid_file = reader.path(pid_file, "pid_file");
+  if (const auto directory = root["directory"]) config.directory_path = reader.path(directory, "directory");
 
   if (const auto on_error = root["on_error"]) {
     const auto value = reader.string(on_error, "on_error");

@@ -9,11 +9,16 @@
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <optional>
 #include <thread>
 
 #include "callbacks.h"
 #include "engine.h"
 #include "logging.h"
+#include "pid_file.h"
+#include "reload_listener.h"
+#include "reload_status.h"
+#include "snapshot.h"
 #include "privmilter/config.h"
 #include "privmilter/file_io.h"
 #include "privmilter/policy.h"
@@ -71,6 +76,27 @@ void print_postfix_hint(const Config& config) {
             << ", F=T, T=C:30s;S:1m;R:1m;E:5m')" << std::endl;
 }
 
+// Absolute paths: a detached daemon runs in "/" and a reload reads the
+// same files again.
+ConfigSource config_source(const Options& options) {
+  ConfigSource source{.file = std::filesystem::absolute(options.config_path), .socket = options.socket,
+                      .pid_file = std::nullopt};
+  if (options.pid_file) source.pid_file = std::filesystem::absolute(*options.pid_file).lexically_normal();
+  return source;
+}
+
+std::optional<PidFile> write_pid_file(const Config& config) {
+  if (!config.pid_file) return std::nullopt;
+  auto written = PidFile::write(*config.pid_file);
+  if (!written) {
+    // Mail keeps flowing; only privmilterctl reload cannot find the daemon
+    // (kill -USR1 and systemctl reload still work).
+    spdlog::error("cannot write the pid file: {}", written.error().message);
+    return std::nullopt;
+  }
+  return std::move(written).value();
+}
+
 }  // namespace
 
 int run_daemon(const Options& options) {
@@ -78,42 +104,47 @@ int run_daemon(const Options& options) {
     std::cout << "privmilter " << kVersion << std::endl;
     return 0;
   }
-  auto loaded = load_config_file(options.config_path);
+  if (options.socket && !valid_socket_spec(*options.socket)) {
+    std::cerr << "privmilter: --socket must be inet:PORT@HOST, inet6:PORT@HOST or unix:/path, not '"
+              << *options.socket << "'" << std::endl;
+    return kExitConfig;
+  }
+  const ConfigSource source = config_source(options);
+  auto loaded = load_config(source);
   if (!loaded) {
     std::cerr << "privmilter: " << loaded.error().message << std::endl;
     return kExitConfig;
   }
   Config config = std::move(loaded).value();
-  if (options.socket) {
-    if (!valid_socket_spec(*options.socket)) {
-      std::cerr << "privmilter: --socket must be inet:PORT@HOST, inet6:PORT@HOST or unix:/path, not '"
-                << *options.socket << "'" << std::endl;
-      return kExitConfig;
-    }
-    config.socket = *options.socket;
-  }
   if (options.check_only) {
-    auto policy = load_policy_file(config.policy_path);
-    if (!policy) {
-      std::cerr << "privmilter: " << policy.error().message << std::endl;
+    auto snapshot = load_snapshot(config);
+    if (!snapshot) {
+      std::cerr << "privmilter: " << snapshot.error().message << std::endl;
       return kExitConfig;
     }
     std::cout << "privmilter: configuration " << config.source.string() << " OK; policy "
-              << config.policy_path.string() << " OK (" << rule_count(**policy) << " rules); socket " << config.socket
-              << std::endl;
+              << config.policy_path.string() << " OK (" << rule_count(*snapshot->policy) << " rules); socket "
+              << config.socket << std::endl;
     return 0;
   }
 
+  // Before any thread exists, so that every thread inherits the mask.
+  if (auto blocked = block_reload_signal(); !blocked) {
+    std::cerr << "privmilter: " << blocked.error().message << std::endl;
+    return kExitSoftware;
+  }
   configure_logging(config.log_level, options.foreground);
-  const std::string socket_spec = config.socket;
   const bool foreground = options.foreground;
-  auto engine = Engine::create(std::move(config));
+  auto engine = Engine::create(std::move(config), source);
   if (!engine) {
     spdlog::critical("cannot start: {}", engine.error().message);
     std::cerr << "privmilter: " << engine.error().message << std::endl;
     return kExitConfig;
   }
-  const Config& active = *(*engine)->snapshot()->config;
+  // The settings bound at start; a reload keeps them for the life of the process.
+  const std::shared_ptr<const Config> started_with = (*engine)->snapshot()->config;
+  const Config& active = *started_with;
+  const std::string& socket_spec = active.socket;
   if (auto path = socket_path(socket_spec); !path.empty()) {
     if (auto made = ensure_private_directory(std::filesystem::path(path).parent_path()); !made) {
       std::cerr << "privmilter: " << made.error().message << std::endl;
@@ -145,10 +176,16 @@ int run_daemon(const Options& options) {
   }
   if (!foreground) configure_logging(active.log_level, false);
 
+  std::optional<PidFile> pid_file = write_pid_file(active);
+  std::optional<std::filesystem::path> status_file;
+  if (pid_file) status_file = reload_status_path(pid_file->path());
+  ReloadListener reload_listener(**engine, status_file);
+
   set_engine(engine->get());
   spdlog::info("privmilter {} started on {} (policy {}, {} rules)", kVersion, socket_spec,
                active.policy_path.string(), rule_count(*(*engine)->snapshot()->policy));
   const int status = smfi_main();
+  reload_listener.stop();
 
   // libmilter stops accepting on SIGTERM but does not wait for connections
   // in progress: let them finish before the engine goes away.
@@ -158,10 +195,12 @@ int run_daemon(const Options& options) {
   }
   if (const int left = (*engine)->active_connections(); left > 0) {
     spdlog::warn("stopping with {} connections still open; the MTA will retry their messages", left);
+    pid_file.reset();
     spdlog::shutdown();
     _exit(status == MI_SUCCESS ? 0 : kExitSoftware);
   }
   set_engine(nullptr);
+  pid_file.reset();
   spdlog::info("privmilter stopped");
   spdlog::shutdown();
   return status == MI_SUCCESS ? 0 : kExitSoftware;

@@ -1,6 +1,38 @@
 #include "engine.h"
 
+#include <spdlog/spdlog.h>
+
 namespace privmilter::milter {
+
+namespace {
+
+template <typename T>
+void keep_running_value(const char* key, const T& running, T& loaded, std::vector<std::string>& changed) {
+  if (loaded == running) return;
+  changed.emplace_back(key);
+  loaded = running;
+}
+
+// The socket is bound, the stores are open and the pid file is written
+// once at start; a reload cannot move them, so the loaded configuration
+// keeps the running values and the caller learns which ones differed.
+std::vector<std::string> keep_settings_bound_at_start(const Config& running, Config& loaded) {
+  std::vector<std::string> changed;
+  keep_running_value("milter.socket", running.socket, loaded.socket, changed);
+  keep_running_value("quarantine.directory", running.quarantine_directory, loaded.quarantine_directory, changed);
+  keep_running_value("audit.log", running.audit_log_path, loaded.audit_log_path, changed);
+  keep_running_value("spool.directory", running.spool_directory, loaded.spool_directory, changed);
+  keep_running_value("pid_file", running.pid_file, loaded.pid_file, changed);
+  return changed;
+}
+
+std::string joined(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
+  return out;
+}
+
+}  // namespace
 
 Engine::Engine(std::shared_ptr<const Snapshot> snapshot, std::filesystem::path quarantine_dir,
                std::filesystem::path audit_path)
@@ -10,15 +42,75 @@ Engine::Engine(std::shared_ptr<const Snapshot> snapshot, std::filesystem::path q
       enforcer_(quarantine_, audit_) {}
 
 Result<std::unique_ptr<Engine>> Engine::create(Config config) {
-  auto policy = load_policy_file(config.policy_path);
-  if (!policy) return policy.error();
-  auto shared_config = std::make_shared<const Config>(std::move(config));
-  auto snapshot = std::make_shared<const Snapshot>(
-      Snapshot{.config = shared_config, .policy = *policy, .directory = shared_config->directory()});
-  auto engine = std::make_unique<Engine>(snapshot, shared_config->quarantine_directory, shared_config->audit_log_path);
+  ConfigSource source{.file = config.source, .socket = std::nullopt, .pid_file = std::nullopt};
+  return create(std::move(config), std::move(source));
+}
+
+Result<std::unique_ptr<Engine>> Engine::create(Config config, ConfigSource source) {
+  auto loaded = load_snapshot(config);
+  if (!loaded) return loaded.error();
+  loaded->generation = 1;
+  auto snapshot = std::make_shared<const Snapshot>(std::move(loaded).value());
+  auto engine = std::make_unique<Engine>(snapshot, config.quarantine_directory, config.audit_log_path);
+  engine->source_ = std::move(source);
+  engine->last_reload_.generation = snapshot->generation;
+  engine->last_reload_.rule_count = rule_count(*snapshot->policy);
+  engine->last_reload_.started = std::chrono::steady_clock::now();
+  engine->last_reload_.finished = std::chrono::system_clock::now();
   if (auto opened = engine->quarantine_.open(); !opened) return opened.error();
   if (auto opened = engine->audit_.open(); !opened) return opened.error();
   return engine;
+}
+
+Result<ReloadOutcome> Engine::reload() {
+  std::lock_guard lock(reload_mutex_);
+  const auto started = std::chrono::steady_clock::now();
+  auto outcome = [this]() -> Result<ReloadOutcome> {
+    try {
+      return load_and_install();
+    } catch (const std::exception& e) {
+      return make_error(std::string("internal error: ") + e.what());
+    }
+  }();
+  ReloadStatus& status = last_reload_;
+  status.attempts += 1;
+  status.started = started;
+  status.finished = std::chrono::system_clock::now();
+  status.ok = outcome.ok();
+  if (outcome) {
+    status.generation = outcome->generation;
+    status.rule_count = outcome->rule_count;
+    status.error.clear();
+    status.restart_required = outcome->restart_required;
+  } else {
+    status.error = outcome.error().message;
+    status.restart_required.clear();
+  }
+  return outcome;
+}
+
+ReloadStatus Engine::last_reload() const {
+  std::lock_guard lock(reload_mutex_);
+  return last_reload_;
+}
+
+Result<ReloadOutcome> Engine::load_and_install() {
+  auto config = load_config(source_);
+  if (!config) return config.error();
+  const auto running = snapshot();
+  ReloadOutcome outcome;
+  outcome.restart_required = keep_settings_bound_at_start(*running->config, *config);
+  auto loaded = load_snapshot(*config);
+  if (!loaded) return loaded.error();
+  loaded->generation = running->generation + 1;
+  outcome.generation = loaded->generation;
+  outcome.rule_count = rule_count(*loaded->policy);
+  if (!outcome.restart_required.empty()) {
+    spdlog::warn("{} changed in {} but take effect only after a restart; keeping the running values",
+                 joined(outcome.restart_required), source_.file.string());
+  }
+  snapshot_.store(std::make_shared<const Snapshot>(std::move(loaded).value()));
+  return outcome;
 }
 
 }  // namespace privmilter::milter

@@ -4,35 +4,67 @@
 // reload) and the enforcement side effects. Free of libmilter.
 
 #include <atomic>
+#include <chrono>
+#include <cstdint>
 #include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
 
 #include "privmilter/config.h"
 #include "privmilter/directory.h"
 #include "privmilter/enforce.h"
 #include "privmilter/policy.h"
 #include "privmilter/result.h"
+#include "snapshot.h"
 
 namespace privmilter::milter {
 
-struct Snapshot {
-  std::shared_ptr<const Config> config;
-  std::shared_ptr<const Policy> policy;
-  Directory directory;
+struct ReloadOutcome {
+  std::uint64_t generation = 0;  // now in force
+  std::size_t rule_count = 0;
+  // Settings the new file changes that keep their running values until a
+  // restart, by their configuration key ("milter.socket").
+  std::vector<std::string> restart_required;
+};
+
+// The last load of the configuration: at start, then each reload attempt.
+// For the reload status file and metrics.
+struct ReloadStatus {
+  std::uint64_t attempts = 0;    // reload attempts so far, successful or not
+  std::uint64_t generation = 0;  // in force
+  std::size_t rule_count = 0;    // of the policy in force
+  bool ok = true;
+  std::string error;  // why the last attempt was rejected; empty when ok
+  std::vector<std::string> restart_required;
+  std::chrono::steady_clock::time_point started{};  // when the last load began reading files
+  std::chrono::system_clock::time_point finished{};
 };
 
 class Engine {
  public:
   // Loads the policy named by `config`, opens the quarantine and audit log.
+  // A reload re-reads `source`; by default the file `config` came from.
   static Result<std::unique_ptr<Engine>> create(Config config);
+  static Result<std::unique_ptr<Engine>> create(Config config, ConfigSource source);
 
   // Prefer create(), which also opens the stores and reports failures.
   Engine(std::shared_ptr<const Snapshot> snapshot, std::filesystem::path quarantine_dir,
          std::filesystem::path audit_path);
 
-  // A message keeps the snapshot it started with, so a reload never changes
-  // the rules halfway through one message.
+  // A message keeps the snapshot current at its MAIL FROM, so a reload
+  // never changes the rules halfway through one message.
   std::shared_ptr<const Snapshot> snapshot() const { return snapshot_.load(); }
   const Enforcer& enforcer() const { return enforcer_; }
+
+  // Re-reads the configuration source and everything it names into a new
+  // snapshot and installs it only if all of it loads; otherwise the running
+  // snapshot stays and the error (with file and line) is returned. Settings
+  // bound at start (socket, quarantine, audit log, spool, pid file) keep
+  // their running values; a change to them is logged and reported.
+  Result<ReloadOutcome> reload();
+  ReloadStatus last_reload() const;
+  const ConfigSource& config_source() const { return source_; }
 
   // Open MTA connections, so shutdown can wait for them to finish.
   void connection_opened() const { active_connections_.fetch_add(1); }
@@ -40,7 +72,12 @@ class Engine {
   int active_connections() const { return active_connections_.load(); }
 
  private:
+  Result<ReloadOutcome> load_and_install();
+
   std::atomic<std::shared_ptr<const Snapshot>> snapshot_;
+  ConfigSource source_;
+  mutable std::mutex reload_mutex_;  // one reload at a time; guards last_reload_
+  ReloadStatus last_reload_;
   QuarantineStore quarantine_;
   AuditLog audit_;
   Enforcer enforcer_;

@@ -10,6 +10,7 @@ namespace privmilter::milter {
 struct Options {
   std::string config_path = "/etc/privmilter/privmilter.yaml";
   std::optional<std::string> socket;  // overrides milter.socket
+  std::optional<std::string> pid_file;  // overrides pid_file
   bool check_only = false;
   bool foreground = false;
   bool version = false;

@@ -19,22 +19,40 @@ void Connection::on_connect(std::string_view client_name, std::string_view clien
   daemon_name_ = daemon_name;
 }
 
-StageReply Connection::failure_reply() const {
-  return engine_.snapshot()->config->on_error == OnError::accept ? StageReply::accept : StageReply::tempfail;
+namespace {
+
+StageReply failure_reply_for(const Config& config) {
+  return config.on_error == OnError::accept ? StageReply::accept : StageReply::tempfail;
 }
 
+MtaEdits failure_edits_for(const Config& config, const std::string& reason) {
+  MtaEdits edits;
+  if (config.on_error == OnError::accept) return edits;
+  edits.disposition = Disposition::tempfail;
+  edits.reply = SmtpReply{"451", "4.3.0", "Message deferred: " + reason};
+  return edits;
+}
+
+}  // namespace
+
+// A message in progress answers by the snapshot it started with, like
+// everything else about it; between messages the current one applies.
+std::shared_ptr<const Config> Connection::config_in_force() const {
+  return message_ ? message_->snapshot->config : engine_.snapshot()->config;
+}
+
+StageReply Connection::failure_reply() const { return failure_reply_for(*config_in_force()); }
+
 MtaEdits Connection::failure_edits(const std::string& reason) const {
-  if (engine_.snapshot()->config->on_error == OnError::accept) return MtaEdits{};
-  return MtaEdits{.disposition = Disposition::tempfail,
-                  .reply = SmtpReply{"451", "4.3.0", "Message deferred: " + reason},
-                  .add_headers = {}};
+  return failure_edits_for(*config_in_force(), reason);
 }
 
 StageReply Connection::fail(std::string_view stage, const std::string& reason) {
   const std::string queue_id = message_ ? message_->envelope.queue_id : std::string();
   spdlog::error("queue {}: {} at {}; answering per on_error", queue_id.empty() ? "-" : queue_id, reason, stage);
+  const StageReply reply = failure_reply();
   message_.reset();
-  return failure_reply();
+  return reply;
 }
 
 bool Connection::is_outgoing() const {
@@ -130,7 +148,7 @@ MtaEdits Connection::on_end_of_message(std::string_view queue_id) {
   if (!message.headers_ended) {
     if (auto appended = message.spool.append("\r\n"); !appended) {
       spdlog::error("queue {}: {}", message.envelope.queue_id, appended.error().message);
-      return failure_edits("spool unavailable");
+      return failure_edits_for(*message.snapshot->config, "spool unavailable");
     }
   }
 
@@ -139,7 +157,7 @@ MtaEdits Connection::on_end_of_message(std::string_view queue_id) {
                          snapshot.config->content_limits);
   if (!decision) {
     spdlog::error("queue {}: cannot inspect message: {}", message.envelope.queue_id, decision.error().message);
-    return failure_edits("message could not be inspected");
+    return failure_edits_for(*snapshot.config, "message could not be inspected");
   }
   const auto& verdict = decision->verdict;
   auto result = engine_.enforcer().enforce(message.envelope, verdict, message.spool, std::chrono::system_clock::now());

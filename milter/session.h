@@ -42,7 +42,8 @@ class Connection {
   Connection& operator=(const Connection&) = delete;
 
   void on_connect(std::string_view client_name, std::string_view client_addr, std::string_view daemon_name);
-  // Starts a new message; any previous one is dropped.
+  // Starts a new message; any previous one is dropped. The message is
+  // judged by the engine's snapshot as of now, whatever reloads follow.
   StageReply on_mail(std::string_view sender, std::string_view auth_authen, std::string_view queue_id);
   StageReply on_rcpt(std::string_view recipient);
   // All recipients are known here: the earliest point to let non-outgoing mail go.
@@ -60,6 +61,7 @@ class Connection {
   MtaEdits failure_edits(const std::string& reason) const;
 
  private:
+  std::shared_ptr<const Config> config_in_force() const;
   StageReply fail(std::string_view stage, const std::string& reason);
   bool is_outgoing() const;
 

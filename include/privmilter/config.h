@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,10 @@ struct Config {
   std::filesystem::path quarantine_directory;
   std::filesystem::path audit_log_path;
   std::filesystem::path spool_directory;
+  // Where the daemon records its process id, for privmilterctl reload.
+  std::optional<std::filesystem::path> pid_file;
+  // The firm directory folder (people, groups, matters).
+  std::optional<std::filesystem::path> directory_path;
   OnError on_error = OnError::tempfail;
   std::string log_level = "info";
   SessionLimits session_limits;

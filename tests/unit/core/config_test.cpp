@@ -27,10 +27,21 @@ TEST(Config, LoadsAndResolvesRelativePaths) {
   EXPECT_EQ(config->audit_log_path, "/etc/privmilter/audit/audit.log");
   EXPECT_EQ(config->quarantine_directory, "/var/lib/privmilter/quarantine");
   EXPECT_EQ(config->on_error, OnError::tempfail);
+  EXPECT_FALSE(config->pid_file.has_value());
+  EXPECT_FALSE(config->directory_path.has_value());
   auto directory = config->directory();
   EXPECT_TRUE(directory.is_internal_client("10.20.30.40"));
   EXPECT_TRUE(directory.is_internal_client("2001:db8::7"));
   EXPECT_FALSE(directory.is_internal_client("192.0.2.1"));
+}
+
+TEST(Config, ResolvesThePidFileAndDirectoryLikeTheOtherPaths) {
+  auto config = load_config_string(std::string(kMinimal) + "pid_file: ../run/privmilter.pid\n"
+                                                           "directory: /srv/firm-directory\n",
+                                   "/etc/privmilter", "privmilter.yaml");
+  ASSERT_TRUE(config.ok()) << config.error().message;
+  EXPECT_EQ(config->pid_file, std::filesystem::path("/etc/run/privmilter.pid"));
+  EXPECT_EQ(config->directory_path, std::filesystem::path("/srv/firm-directory"));
 }
 
 struct BadConfig {
@@ -60,7 +71,10 @@ INSTANTIATE_TEST_SUITE_P(
                   "must not be empty"},
         BadConfig{"milter: {}\nfirm: {internal_domains: [a.com]}\nquarantine: {directory: q}\naudit: {log: a}\n",
                   "missing required key 'policy'"},
-        BadConfig{"milter: [unclosed\n", "privmilter.yaml:"}));
+        BadConfig{"milter: [unclosed\n", "privmilter.yaml:"},
+        BadConfig{std::string(kMinimal) + "pid_file: ''\n", "privmilter.yaml:11: pid_file must not be empty"},
+        BadConfig{std::string(kMinimal) + "pid_file: [a, b]\n", "privmilter.yaml:11: pid_file must be a string"},
+        BadConfig{std::string(kMinimal) + "directory: {path: x}\n", "privmilter.yaml:11: directory must be a string"}));
 
 TEST(Config, BundledExampleIsValid) {
   const char* source = std::getenv("PRIVMILTER_SOURCE_DIR");
@@ -69,6 +83,8 @@ TEST(Config, BundledExampleIsValid) {
   ASSERT_TRUE(config.ok()) << config.error().message;
   EXPECT_EQ(config->internal_domains, std::vector<std::string>{"examplelaw.com"});
   EXPECT_TRUE(std::filesystem::exists(config->policy_path));
+  ASSERT_TRUE(config->pid_file.has_value());
+  EXPECT_EQ(*config->pid_file, (std::filesystem::path(source) / "var" / "run" / "privmilter.pid").lexically_normal());
 }
 
 TEST(SocketSpec, AcceptsTheMilterForms) {
