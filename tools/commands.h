@@ -16,5 +16,7 @@ struct Subcommand {
 Subcommand add_scan_command(CLI::App& app);
 Subcommand add_check_policy_command(CLI::App& app);
 Subcommand add_extract_command(CLI::App& app);
+Subcommand add_reload_command(CLI::App& app);
+Subcommand add_test_policy_command(CLI::App& app);
 
 }  // namespace privmilter::tools

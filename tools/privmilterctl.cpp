@@ -14,11 +14,13 @@ int main(int argc, char** argv) {
   app.set_version_flag("-V,--version", std::string("privmilterctl ") + privmilter::kVersion);
   app.require_subcommand(1);
   const std::vector<Subcommand> subcommands{add_scan_command(app), add_check_policy_command(app),
-                                          add_extract_command(app)};
+                                          add_test_policy_command(app), add_extract_command(app),
+                                          add_reload_command(app)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // --help and --version exit 0; a usage error exits 2, like the commands' own "cannot run".
+    return app.exit(e) == 0 ? 0 : 2;
   }
   for (const auto& subcommand : subcommands) {
     if (subcommand.parser->parsed()) return subcommand.run();

@@ -1,109 +1,84 @@
+// privmilterctl scan: what the policy would do with a message, offline,
+// through the same content extraction and policy evaluation as the daemon.
+
 #include <spdlog/spdlog.h>
 
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include "commands.h"
 #include "message_file.h"
-#include "privmilter/config.h"
+#include "policy_setup.h"
 #include "privmilter/json.h"
 #include "privmilter/pipeline.h"
-#include "privmilter/policy.h"
+#include "verdict_printer.h"
 
 namespace privmilter::tools {
 
 namespace {
 
+constexpr int kExitScanned = 0;
+constexpr int kExitError = 2;
+
 struct ScanOptions {
   std::string message_path;
-  std::string config_path = "/etc/privmilter/privmilter.yaml";
-  std::string policy_path;  // overrides the configuration's policy
+  std::string config_path = kDefaultConfigPath;
+  std::string policy_path;     // overrides the configuration's policy
+  std::string directory_path;  // overrides the configuration's firm directory
   std::string sender;
   std::vector<std::string> recipients;
-  std::string auth_user = "privmilterctl";
+  std::string auth_user;  // empty: the sender did not authenticate
+  std::string format = "text";
   bool json = false;
 };
 
-nlohmann::json facts_json(const MessageFacts& facts) {
-  nlohmann::json segments = nlohmann::json::array();
-  for (const auto& segment : facts.segments) {
-    segments.push_back({{"kind", to_string(segment.kind)}, {"location", segment.location}, {"chars", segment.text.size()}});
-  }
-  nlohmann::json parts = nlohmann::json::array();
-  for (const auto& part : facts.parts) parts.push_back(to_json_value(part));
-  return {{"bytes", facts.message_bytes}, {"parts", facts.part_count}, {"encryption", to_string(facts.encryption)},
-          {"all_content_protected", facts.all_content_protected},
-          {"segments", segments},         {"parts", parts}, {"defects", facts.defects}};
+PolicySetupOptions setup_options(const ScanOptions& options) {
+  PolicySetupOptions setup{.config = options.config_path, .overrides = {}};
+  if (!options.policy_path.empty()) setup.overrides.policy = options.policy_path;
+  if (!options.directory_path.empty()) setup.overrides.directory = options.directory_path;
+  return setup;
 }
 
-void print_text(const ScanOptions& options, const Decision& decision) {
-  const auto& facts = decision.facts;
-  const auto& verdict = decision.verdict;
-  std::cout << "message: " << options.message_path << " (" << facts.message_bytes << " bytes, " << facts.part_count
-            << " parts, encryption: " << to_string(facts.encryption) << ")\n";
-  for (const auto& segment : facts.segments) {
-    std::cout << "  text " << segment.location << " (" << segment.text.size() << " bytes)\n";
-  }
-  for (const auto& part : facts.parts) {
-    std::cout << "  part " << part.path << " " << part.content_type << " '" << part.filename << "' (" << part.size
-              << " bytes)";
-    if (!part.uninspectable_reason.empty()) std::cout << " uninspectable: " << part.uninspectable_reason;
-    std::cout << "\n";
-  }
-  for (const auto& defect : facts.defects) std::cout << "  defect: " << defect << "\n";
-  std::cout << "verdict: " << to_string(verdict.action);
-  if (!verdict.deciding_rule.empty()) std::cout << " (rule " << verdict.deciding_rule << ")";
-  std::cout << "\n";
-  if (verdict.reply) {
-    std::cout << "  reply: " << verdict.reply->code << " " << verdict.reply->xcode << " " << verdict.reply->text << "\n";
-  }
-  for (const auto& rule : verdict.matched_rules) std::cout << "  matched rule: " << rule << "\n";
-  for (const auto& header : verdict.add_headers) std::cout << "  add header: " << header.name << ": " << header.value << "\n";
-  for (const auto& item : verdict.evidence) {
-    std::cout << "  evidence: rule=" << item.rule_id << " detector=" << item.detector << " location=" << item.location;
-    if (!item.masked_match.empty()) std::cout << " match=\"" << item.masked_match << "\"";
-    std::cout << "\n";
-  }
+void print_json(const ScanOptions& options, const Decision& decision) {
+  nlohmann::json out = to_json_value(decision.verdict);
+  out["message"] = options.message_path;
+  out["facts"] = facts_summary_json(decision.facts);
+  std::cout << out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl;
 }
 
 int run_scan(const ScanOptions& options) {
-  auto config = load_config_file(options.config_path);
-  if (!config) {
-    std::cerr << "privmilterctl: " << config.error().message << std::endl;
-    return 2;
-  }
-  auto policy = load_policy_file(options.policy_path.empty() ? config->policy_path : std::filesystem::path(options.policy_path));
-  if (!policy) {
-    std::cerr << "privmilterctl: " << policy.error().message << std::endl;
-    return 2;
+  auto setup = load_policy_setup(setup_options(options));
+  if (!setup) {
+    std::cerr << "privmilterctl: " << setup.error().message << std::endl;
+    return kExitError;
   }
   auto spool = read_message_file(options.message_path);
   if (!spool) {
     std::cerr << "privmilterctl: " << spool.error().message << std::endl;
-    return 2;
+    return kExitError;
   }
-  Envelope envelope{.queue_id = "scan",
-                    .sender = options.sender,
-                    .recipients = options.recipients,
-                    .auth_authen = options.auth_user,
-                    .client_addr = "127.0.0.1",
-                    .client_name = "localhost",
-                    .daemon_name = "privmilterctl"};
-  auto decision = decide(envelope, *spool, **policy, config->directory(), config->content_limits);
+  const Envelope envelope{.queue_id = "scan",
+                          .sender = options.sender,
+                          .recipients = options.recipients,
+                          .auth_authen = options.auth_user,
+                          .client_addr = "127.0.0.1",
+                          .client_name = "localhost",
+                          .daemon_name = "privmilterctl"};
+  auto decision = decide(envelope, *spool, *setup->bundle.policy, setup->bundle.directory,
+                         setup->config.content_limits);
   if (!decision) {
-    std::cerr << "privmilterctl: cannot inspect " << options.message_path << ": " << decision.error().message << std::endl;
-    return 2;
-  }
-  if (options.json) {
-    std::cout << nlohmann::json{{"message", options.message_path},
-                                {"facts", facts_json(decision->facts)},
-                                {"verdict", to_json_value(decision->verdict)}}
-                     .dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
+    std::cerr << "privmilterctl: cannot inspect " << options.message_path << ": " << decision.error().message
               << std::endl;
-  } else {
-    print_text(options, *decision);
+    return kExitError;
   }
-  return 0;
+  if (options.json || options.format == "json") {
+    print_json(options, *decision);
+  } else {
+    print_facts_text(std::cout, options.message_path, decision->facts);
+    print_verdict_text(std::cout, decision->verdict);
+  }
+  return kExitScanned;
 }
 
 }  // namespace
@@ -112,13 +87,18 @@ Subcommand add_scan_command(CLI::App& app) {
   auto options = std::make_shared<ScanOptions>();
   auto* command = app.add_subcommand("scan", "run a message through content extraction and the policy, offline");
   command->add_option("FILE", options->message_path, "message file (RFC 5322, .eml)")->required();
-  command->add_option("-c,--config", options->config_path, "daemon configuration (internal domains, policy path)")
+  command->add_option("-c,--config", options->config_path, "daemon configuration (internal domains, policy, directory)")
       ->capture_default_str();
-  command->add_option("--policy", options->policy_path, "policy file to use instead of the configuration's");
+  command->add_option("--policy", options->policy_path, "policy file or folder to use instead of the configuration's");
+  command->add_option("--directory", options->directory_path,
+                      "firm directory folder to use instead of the configuration's");
   command->add_option("--from", options->sender, "envelope sender")->required();
   command->add_option("--rcpt", options->recipients, "envelope recipient (repeatable)")->required();
-  command->add_option("--auth", options->auth_user, "authenticated sender login")->capture_default_str();
-  command->add_flag("--json", options->json, "print JSON instead of text");
+  command->add_option("--auth", options->auth_user, "SMTP AUTH login of the sender (default: not authenticated)");
+  command->add_option("--format", options->format, "output format")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+  command->add_flag("--json", options->json, "the same as --format json");
   return {command, [options] {
             spdlog::set_level(spdlog::level::warn);
             return run_scan(*options);
