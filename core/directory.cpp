@@ -75,9 +75,18 @@ Result<Network> parse_network(std::string_view text) {
   return network;
 }
 
-Directory::Directory(std::vector<std::string> internal_domains, std::vector<Network> internal_networks)
-    : networks_(std::move(internal_networks)) {
+Directory::Directory(std::vector<std::string> internal_domains, std::vector<Network> internal_networks,
+                     std::shared_ptr<const FirmDirectory> firm)
+    : networks_(std::move(internal_networks)), firm_(std::move(firm)) {
   for (auto& domain : internal_domains) domains_.push_back(ascii_lower(trim(domain)));
+  // Without a directory of people and clients, the firm's own domains are
+  // still protected from lookalikes.
+  if (!firm_) firm_ = std::make_shared<const FirmDirectory>(FirmDirectoryTables{}, domains_);
+}
+
+std::shared_ptr<const FirmDirectory> Directory::empty_firm_directory() {
+  static const auto empty = std::make_shared<const FirmDirectory>();
+  return empty;
 }
 
 bool Directory::is_internal_address(std::string_view address) const {

@@ -9,15 +9,26 @@ namespace privmilter {
 std::string_view to_string(Action action) {
   switch (action) {
     case Action::accept: return "accept";
-    case Action::add_header: return "add_header";
+    case Action::tag: return "tag";
+    case Action::notify: return "notify";
+    case Action::require_tls: return "require_tls";
+    case Action::route: return "route";
+    case Action::encrypt: return "encrypt";
+    case Action::remove_recipients: return "remove_recipients";
     case Action::quarantine: return "quarantine";
+    case Action::reject_unless_confirmed: return "reject_unless_confirmed";
     case Action::reject: return "reject";
   }
   return "unknown";
 }
 
 bool parse_action(std::string_view text, Action& out) {
-  for (Action action : {Action::accept, Action::add_header, Action::quarantine, Action::reject}) {
+  if (text == "add_header") {
+    out = Action::tag;
+    return true;
+  }
+  for (int value = static_cast<int>(Action::accept); value <= static_cast<int>(Action::reject); ++value) {
+    const auto action = static_cast<Action>(value);
     if (text == to_string(action)) {
       out = action;
       return true;

@@ -11,8 +11,14 @@
 namespace privmilter {
 
 std::string audit_record_to_json(const AuditRecord& record) {
+  const Verdict& verdict = record.verdict;
   nlohmann::json evidence = nlohmann::json::array();
-  for (const auto& item : record.evidence) evidence.push_back(to_json_value(item));
+  std::vector<std::string> rules;
+  std::vector<std::string> monitor_rules;
+  for (const FiredRule& fired : verdict.fired) {
+    (fired.monitor ? monitor_rules : rules).push_back(fired.rule_id);
+    for (const auto& item : fired.evidence) evidence.push_back(to_json_value(item));
+  }
   nlohmann::json line{{"time", format_utc(record.time)},
                       {"type", "decision"},
                       {"ref", record.reference},
@@ -21,8 +27,17 @@ std::string audit_record_to_json(const AuditRecord& record) {
                       {"recipients", record.recipients},
                       {"action", record.action},
                       {"disposition", record.disposition},
-                      {"rules", record.rules},
+                      {"rules", rules},
                       {"evidence", evidence}};
+  if (!monitor_rules.empty()) line["monitor_rules"] = monitor_rules;
+  if (verdict.monitor_action) line["monitor_action"] = to_string(*verdict.monitor_action);
+  if (!verdict.removed_recipients.empty()) line["removed_recipients"] = verdict.removed_recipients;
+  // The sender's stated reason for overriding a rule is the record the
+  // confirmation exists for.
+  if (verdict.confirmation) line["confirmation"] = verdict.confirmation->justification;
+  if (verdict.notify_sender || !verdict.notify_also.empty()) {
+    line["notify"] = {{"sender", verdict.notify_sender}, {"also", verdict.notify_also}};
+  }
   if (!record.quarantine_id.empty()) line["quarantine_id"] = record.quarantine_id;
   if (!record.error.empty()) line["error"] = record.error;
   // Invalid UTF-8 in an address must not make the record unwritable.

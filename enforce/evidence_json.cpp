@@ -6,25 +6,48 @@
 namespace privmilter {
 
 nlohmann::json to_json_value(const Evidence& evidence) {
-  return {{"rule", evidence.rule_id},
-          {"detector", evidence.detector},
-          {"location", evidence.location},
-          {"match", evidence.masked_match}};
+  nlohmann::json out{{"rule", evidence.rule_id},
+                     {"detector", evidence.detector},
+                     {"kind", evidence.detector_kind()},
+                     {"location", evidence.location},
+                     {"match", evidence.masked_match},
+                     {"count", evidence.count}};
+  if (evidence.offset) out["offset"] = *evidence.offset;
+  return out;
+}
+
+nlohmann::json to_json_value(const FiredRule& rule) {
+  nlohmann::json hits = nlohmann::json::array();
+  for (const auto& item : rule.evidence) hits.push_back(to_json_value(item));
+  return {{"rule", rule.rule_id},     {"action", to_string(rule.action)},
+          {"monitor", rule.monitor},  {"confirmed", rule.confirmed},
+          {"recipients", rule.recipients}, {"hits", hits}};
 }
 
 nlohmann::json to_json_value(const Verdict& verdict) {
-  nlohmann::json evidence = nlohmann::json::array();
-  for (const auto& item : verdict.evidence) evidence.push_back(to_json_value(item));
+  nlohmann::json fired = nlohmann::json::array();
+  for (const auto& rule : verdict.fired) fired.push_back(to_json_value(rule));
+  nlohmann::json recipients = nlohmann::json::array();
+  for (const auto& recipient : verdict.recipients) {
+    recipients.push_back(
+        {{"address", recipient.address}, {"action", to_string(recipient.action)}, {"rules", recipient.rules}});
+  }
   nlohmann::json headers = nlohmann::json::array();
   for (const auto& header : verdict.add_headers) headers.push_back({{"name", header.name}, {"value", header.value}});
   nlohmann::json out{{"action", to_string(verdict.action)},
                      {"deciding_rule", verdict.deciding_rule},
-                     {"rules", verdict.matched_rules},
+                     {"recipients", recipients},
+                     {"removed_recipients", verdict.removed_recipients},
+                     {"rules", fired},
                      {"add_headers", headers},
-                     {"evidence", evidence}};
+                     {"notify", {{"sender", verdict.notify_sender}, {"also", verdict.notify_also}}}};
   if (verdict.reply) {
     out["reply"] = {{"code", verdict.reply->code}, {"xcode", verdict.reply->xcode}, {"text", verdict.reply->text}};
   }
+  if (verdict.new_subject) out["new_subject"] = *verdict.new_subject;
+  if (!verdict.route.empty()) out["route"] = verdict.route;
+  if (verdict.confirmation) out["confirmation"] = {{"justification", verdict.confirmation->justification}};
+  if (verdict.monitor_action) out["monitor_action"] = to_string(*verdict.monitor_action);
   return out;
 }
 

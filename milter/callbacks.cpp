@@ -20,7 +20,7 @@ std::atomic<const Engine*> g_engine{nullptr};
 
 // Only the modifications the enforcer can ask for; an MTA that is told a
 // filter may change bodies or recipients has to be prepared for it.
-constexpr unsigned long kFilterActions = SMFIF_ADDHDRS | SMFIF_SETSYMLIST;
+constexpr unsigned long kFilterActions = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_DELRCPT | SMFIF_SETSYMLIST;
 
 sfsistat on_error_status() {
   const Engine* engine = g_engine.load();
@@ -206,6 +206,23 @@ sfsistat apply_edits(SMFICTX* ctx, const MtaEdits& edits) {
     if (smfi_addheader(ctx, name.data(), value.data()) != MI_SUCCESS) {
       spdlog::error("the MTA refused header {}; answering per on_error", header.name);
       return on_error_status();
+    }
+  }
+  if (edits.replace_subject) {
+    std::string value = *edits.replace_subject;
+    // Index 1 changes the first Subject; without one, the MTA adds it.
+    if (smfi_chgheader(ctx, const_cast<char*>("Subject"), 1, value.data()) != MI_SUCCESS) {
+      spdlog::error("the MTA refused the subject change; answering per on_error");
+      return on_error_status();
+    }
+  }
+  for (const auto& recipient : edits.remove_recipients) {
+    std::string path = "<" + recipient + ">";
+    if (smfi_delrcpt(ctx, path.data()) != MI_SUCCESS) {
+      // Delivering to a recipient the policy removed is the one outcome
+      // that cannot be allowed: keep the message instead.
+      spdlog::error("the MTA refused to remove a recipient; deferring the message");
+      return SMFIS_TEMPFAIL;
     }
   }
   switch (edits.disposition) {

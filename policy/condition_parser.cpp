@@ -1,9 +1,12 @@
 #include "condition_parser.h"
 
+#include <algorithm>
 #include <array>
+#include <type_traits>
 #include <utility>
 
 #include "fact_condition_parser.h"
+#include "party_condition_parser.h"
 #include "identifier_matcher.h"
 #include "yaml_reader.h"
 
@@ -15,13 +18,13 @@ namespace {
 constexpr int kMaxConditionDepth = 32;
 
 constexpr std::string_view kConditionNames =
-    "content, unencrypted, recipient, attachment, uninspectable, protected, size, all, any or not";
+    "content, unencrypted, recipient, sender, matter, subject_tag, attachment, uninspectable, protected, size, "
+    "all, any or not";
 
-Condition parse_at_depth(const YAML::Node& node, const NamedMatchers& named, int depth);
+Condition parse_at_depth(const YAML::Node& node, ConditionContext& context, int depth);
 
-std::shared_ptr<const TextMatcher> named_matcher(
-    const std::map<std::string, std::shared_ptr<const TextMatcher>, std::less<>>& table,
-    const YAML::Node& node, std::string_view kind) {
+std::size_t named_detector(const std::map<std::string, std::size_t, std::less<>>& table, const YAML::Node& node,
+                           std::string_view kind) {
   const std::string name = read_string(node, kind);
   const auto found = table.find(name);
   if (found == table.end()) {
@@ -76,7 +79,7 @@ std::shared_ptr<const TextMatcher> identifier_matcher(const MapReader& content, 
   return compiled_or_fail(compile_identifier_matcher(options), near ? *near : kind_node);
 }
 
-ContentCondition parse_content(const YAML::Node& node, const NamedMatchers& named) {
+ContentCondition parse_content(const YAML::Node& node, DetectorTable& detectors) {
   const MapReader content(node, "content condition",
                           {"list", "phrases", "pattern", "regex", "identifier", "near", "within", "min_count", "in"});
   const std::array<std::string_view, 5> sources = {"list", "phrases", "pattern", "regex", "identifier"};
@@ -88,17 +91,17 @@ ContentCondition parse_content(const YAML::Node& node, const NamedMatchers& name
 
   ContentCondition condition;
   if (const auto list = content.find("list")) {
-    condition.matcher = named_matcher(named.lists, *list, "list");
+    condition.detector = named_detector(detectors.lists, *list, "list");
   } else if (const auto phrases = content.find("phrases")) {
-    condition.matcher = compiled_or_fail(
-        compile_phrase_matcher("phrases:inline", read_phrases(*phrases, "phrases")), *phrases);
+    condition.detector = detectors.add(compiled_or_fail(
+        compile_phrase_matcher("phrases:inline", read_phrases(*phrases, "phrases")), *phrases));
   } else if (const auto pattern = content.find("pattern")) {
-    condition.matcher = named_matcher(named.patterns, *pattern, "pattern");
+    condition.detector = named_detector(detectors.patterns, *pattern, "pattern");
   } else if (const auto regex = content.find("regex")) {
-    condition.matcher =
-        compiled_or_fail(compile_regex_matcher("regex:inline", read_string(*regex, "regex")), *regex);
+    condition.detector = detectors.add(
+        compiled_or_fail(compile_regex_matcher("regex:inline", read_string(*regex, "regex")), *regex));
   } else if (const auto identifier = content.find("identifier")) {
-    condition.matcher = identifier_matcher(content, *identifier);
+    condition.detector = detectors.add(identifier_matcher(content, *identifier));
   }
   if (!content.find("identifier")) {
     for (const std::string_view key : {"near", "within"}) {
@@ -114,24 +117,16 @@ ContentCondition parse_content(const YAML::Node& node, const NamedMatchers& name
   return condition;
 }
 
-RecipientCondition parse_recipient(const YAML::Node& node) {
-  const std::string scope = read_string(node, "recipient");
-  if (scope == "external") return {RecipientScope::external};
-  if (scope == "internal") return {RecipientScope::internal};
-  if (scope == "lookalike") return {RecipientScope::lookalike};
-  fail_at(node, "recipient must be external, internal or lookalike, not " + in_quotes(scope));
-}
-
-std::vector<Condition> parse_children(const YAML::Node& node, const NamedMatchers& named,
+std::vector<Condition> parse_children(const YAML::Node& node, ConditionContext& context,
                                       std::string_view combinator, int depth) {
   const std::vector<YAML::Node> items = sequence_items(node, in_quotes(combinator));
   if (items.empty()) fail_at(node, in_quotes(combinator) + " needs at least one condition");
   std::vector<Condition> children;
-  for (const YAML::Node& item : items) children.push_back(parse_at_depth(item, named, depth + 1));
+  for (const YAML::Node& item : items) children.push_back(parse_at_depth(item, context, depth + 1));
   return children;
 }
 
-Condition parse_at_depth(const YAML::Node& node, const NamedMatchers& named, int depth) {
+Condition parse_at_depth(const YAML::Node& node, ConditionContext& context, int depth) {
   if (depth > kMaxConditionDepth) {
     fail_at(node, "conditions nested more than " + std::to_string(kMaxConditionDepth) + " deep");
   }
@@ -141,17 +136,20 @@ Condition parse_at_depth(const YAML::Node& node, const NamedMatchers& named, int
                       "; combine several with all: [...]");
   }
   const MapEntry& entry = entries.front();
-  if (entry.key == "content") return {parse_content(entry.value, named)};
+  if (entry.key == "content") return {parse_content(entry.value, context.detectors)};
   if (entry.key == "unencrypted") return {EncryptionCondition{read_bool(entry.value, "unencrypted")}};
-  if (entry.key == "recipient") return {parse_recipient(entry.value)};
+  if (entry.key == "recipient") return {parse_recipient_condition(entry.value, context)};
+  if (entry.key == "sender") return {parse_sender_condition(entry.value, context)};
+  if (entry.key == "matter") return {parse_matter_condition(entry.value, context)};
+  if (entry.key == "subject_tag") return {parse_subject_tag_condition(entry.value)};
   if (entry.key == "attachment") return {parse_attachment_condition(entry.value)};
   if (entry.key == "uninspectable") return {parse_uninspectable_condition(entry.value)};
   if (entry.key == "protected") return {parse_protection_condition(entry.value)};
   if (entry.key == "size") return {parse_size_condition(entry.value)};
-  if (entry.key == "all") return {AllCondition{parse_children(entry.value, named, "all", depth)}};
-  if (entry.key == "any") return {AnyCondition{parse_children(entry.value, named, "any", depth)}};
+  if (entry.key == "all") return {AllCondition{parse_children(entry.value, context, "all", depth)}};
+  if (entry.key == "any") return {AnyCondition{parse_children(entry.value, context, "any", depth)}};
   if (entry.key == "not") {
-    return {NotCondition{std::make_unique<Condition>(parse_at_depth(entry.value, named, depth + 1))}};
+    return {NotCondition{std::make_unique<Condition>(parse_at_depth(entry.value, context, depth + 1))}};
   }
   fail_at(entry.key_node,
           "unknown condition " + in_quotes(entry.key) + " (expected " + std::string(kConditionNames) + ")");
@@ -159,8 +157,24 @@ Condition parse_at_depth(const YAML::Node& node, const NamedMatchers& named, int
 
 }  // namespace
 
-Condition parse_condition(const YAML::Node& node, const NamedMatchers& named) {
-  return parse_at_depth(node, named, 1);
+Condition parse_condition(const YAML::Node& node, ConditionContext& context) {
+  return parse_at_depth(node, context, 1);
+}
+
+bool selects_recipients(const Condition& condition) {
+  return std::visit(
+      [](const auto& node) {
+        using Node = std::decay_t<decltype(node)>;
+        if constexpr (std::is_same_v<Node, RecipientCondition>) {
+          return true;
+        } else if constexpr (std::is_same_v<Node, AllCondition> || std::is_same_v<Node, AnyCondition>) {
+          return std::any_of(node.children.begin(), node.children.end(),
+                             [](const Condition& child) { return selects_recipients(child); });
+        } else {
+          return false;  // `not` is about the whole message
+        }
+      },
+      condition.node);
 }
 
 std::vector<std::string> read_phrases(const YAML::Node& node, std::string_view what) {

@@ -50,7 +50,7 @@ bool attachment_holds(const AttachmentCondition& condition, const FactEvaluation
     if (gathered.size() == context.max_evidence) break;
     if (!matches(condition, part)) continue;
     const std::string& shown = part.filename.empty() ? effective_type(part) : part.filename;
-    gathered.push_back({context.rule_id, attachment_detector(condition), location_of(part), shown});
+    gathered.push_back({context.rule_id, attachment_detector(condition), location_of(part), shown, std::nullopt, 1});
   }
   evidence.insert(evidence.end(), gathered.begin(), gathered.end());
   return !gathered.empty();
@@ -62,7 +62,7 @@ bool uninspectable_holds(const FactEvaluation& context, std::vector<Evidence>& e
     if (gathered.size() == context.max_evidence) break;
     if (!part.has(PartFlag::uninspectable)) continue;
     const std::string reason = part.uninspectable_reason.empty() ? "unknown" : part.uninspectable_reason;
-    gathered.push_back({context.rule_id, "uninspectable", location_of(part), reason});
+    gathered.push_back({context.rule_id, "uninspectable", location_of(part), reason, std::nullopt, 1});
   }
   evidence.insert(evidence.end(), gathered.begin(), gathered.end());
   return !gathered.empty();
@@ -81,14 +81,14 @@ bool protection_holds(const ProtectionCondition& condition, const FactEvaluation
     shown = "every attachment encrypted";
   }
   evidence.push_back({context.rule_id, condition.all_protected ? "protected" : "unprotected",
-                      std::string(kMessageLocation), std::move(shown)});
+                      std::string(kMessageLocation), std::move(shown), std::nullopt, 1});
   return true;
 }
 
 bool size_holds(const SizeCondition& condition, const FactEvaluation& context, std::vector<Evidence>& evidence) {
   if (context.facts.message_bytes <= condition.over_bytes) return false;
   evidence.push_back({context.rule_id, "size:over=" + condition.as_written, std::string(kMessageLocation),
-                      std::to_string(context.facts.message_bytes) + " bytes"});
+                      std::to_string(context.facts.message_bytes) + " bytes", std::nullopt, 1});
   return true;
 }
 

@@ -172,10 +172,16 @@ class IdentifierMatcher final : public TextMatcher {
         if (!keywords_->near(text, *keyword_spans, found)) continue;
       }
       const std::string_view written = text.substr(found.begin, found.end - found.begin);
-      if (!visit(TextMatch{mask_all_but_last(written, revealed_tail(kind_)), *compact_form(written)})) {
+      if (!visit(TextMatch{mask_all_but_last(written, revealed_tail(kind_)), *compact_form(written), found.begin,
+                           written.size()})) {
         return;
       }
     }
+  }
+
+  // Every identifier is a candidate first; keywords only narrow.
+  std::vector<PrefilterExpression> prefilter_expressions() const override {
+    return {{candidates_->pattern(), false}};
   }
 
  private:

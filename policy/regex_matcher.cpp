@@ -33,9 +33,13 @@ class RegexMatcher final : public TextMatcher {
         continue;
       }
       const std::string_view matched(match.data(), match.size());
-      if (!visit(TextMatch{mask_match(matched), std::string(matched)})) break;
+      if (!visit(TextMatch{mask_match(matched), std::string(matched), end - match.size(), match.size()})) break;
       position = end;
     }
+  }
+
+  std::vector<PrefilterExpression> prefilter_expressions() const override {
+    return {{regex_->pattern(), false}};
   }
 
  private:

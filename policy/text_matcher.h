@@ -19,6 +19,18 @@ struct TextMatch {
   std::string shown;     // displayable: never message text (a policy phrase, or a masked match)
   std::string identity;  // what makes two findings "the same" for min_count; may be message
                          // text, so it stays inside evaluation and is never shown or logged
+  std::size_t offset = 0;  // where the finding starts in the segment text, in bytes
+  std::size_t length = 0;  // its length in bytes
+};
+
+// A necessary condition for a matcher's findings, in RE2 syntax: every
+// finding contains a match of at least one of a matcher's expressions, so
+// text in which none of them matches cannot hold a finding. Expressions
+// may be looser than the matcher (they only decide whether it needs to
+// run); detector_set.h turns them into one multi-pattern database.
+struct PrefilterExpression {
+  std::string pattern;    // RE2 syntax
+  bool caseless = false;  // matched ignoring case, like RE2's (?i)
 };
 
 // Receives findings in text order; returns false to stop the scan.
@@ -33,6 +45,10 @@ class TextMatcher {
 
   // Reports each finding in `text` to `visit` until it asks to stop.
   virtual void scan(std::string_view text, const MatchVisitor& visit) const = 0;
+
+  // See PrefilterExpression. Empty: no cheaper test is known, so the
+  // matcher runs on every text.
+  virtual std::vector<PrefilterExpression> prefilter_expressions() const { return {}; }
 };
 
 // Case-insensitive phrases; whitespace in a phrase matches any run of

@@ -10,8 +10,14 @@ int line_of(const YAML::Node& node) {
   return mark.is_null() ? 0 : mark.line + 1;
 }
 
+int column_of(const YAML::Node& node) {
+  if (!node.IsDefined()) return 0;
+  const YAML::Mark mark = node.Mark();
+  return mark.is_null() ? 0 : mark.column + 1;
+}
+
 void fail_at(const YAML::Node& node, const std::string& message) {
-  throw PolicySyntaxError(line_of(node), message);
+  throw PolicySyntaxError(line_of(node), message, column_of(node));
 }
 
 std::string in_quotes(std::string_view text) {

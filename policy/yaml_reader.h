@@ -18,14 +18,18 @@ namespace privmilter {
 
 class PolicySyntaxError : public std::runtime_error {
  public:
-  PolicySyntaxError(int line, const std::string& message) : std::runtime_error(message), line_(line) {}
-  int line() const { return line_; }  // 1-based; 0 when unknown
+  PolicySyntaxError(int line, const std::string& message, int column = 0)
+      : std::runtime_error(message), line_(line), column_(column) {}
+  int line() const { return line_; }      // 1-based; 0 when unknown
+  int column() const { return column_; }  // 1-based; 0 when unknown
 
  private:
   int line_;
+  int column_;
 };
 
 int line_of(const YAML::Node& node);
+int column_of(const YAML::Node& node);
 [[noreturn]] void fail_at(const YAML::Node& node, const std::string& message);
 std::string in_quotes(std::string_view text);
 

@@ -13,7 +13,7 @@ PACKAGES=(
   build-essential cmake pkg-config
   libmilter-dev libgmime-3.0-dev libssl-dev openssl
   libboost-dev libspdlog-dev libfmt-dev libyaml-cpp-dev
-  nlohmann-json3-dev libcli11-dev libxml2-dev libsqlite3-dev libre2-dev
+  nlohmann-json3-dev libcli11-dev libxml2-dev libsqlite3-dev libre2-dev libvectorscan-dev
   libarchive-dev libgsf-1-dev libpoppler-cpp-dev libytnef0-dev
   zip p7zip-full qpdf
   libgtest-dev googletest libbenchmark-dev

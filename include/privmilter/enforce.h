@@ -47,10 +47,9 @@ struct AuditRecord {
   std::string queue_id;
   std::string sender;
   std::vector<std::string> recipients;
-  std::string action;        // verdict action, or "tempfail" when enforcement failed
+  std::string action;        // verdict action
   std::string disposition;   // what the MTA was told
-  std::vector<std::string> rules;
-  std::vector<Evidence> evidence;  // masked
+  Verdict verdict;           // rules, masked evidence, removals, confirmation; never the subject
   std::string quarantine_id;
   std::string error;  // why enforcement failed, when it did
 };

@@ -13,6 +13,9 @@
 namespace privmilter {
 
 nlohmann::json to_json_value(const Evidence& evidence);
+nlohmann::json to_json_value(const FiredRule& rule);
+// The whole verdict, subject edits included: for quarantine records and
+// privmilterctl, not for the audit log (which never holds message text).
 nlohmann::json to_json_value(const Verdict& verdict);
 nlohmann::json to_json_value(const Envelope& envelope);
 nlohmann::json to_json_value(const PartFact& part);

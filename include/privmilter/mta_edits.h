@@ -23,6 +23,8 @@ struct MtaEdits {
   Disposition disposition = Disposition::accept;
   std::optional<SmtpReply> reply;       // for reject and tempfail
   std::vector<HeaderField> add_headers;  // appended at end of message
+  std::optional<std::string> replace_subject;  // ready for the wire: RFC 2047-encoded when needed
+  std::vector<std::string> remove_recipients;  // envelope recipients to drop, as the MTA gave them
 };
 
 }  // namespace privmilter

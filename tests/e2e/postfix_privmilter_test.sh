@@ -96,7 +96,7 @@ echo "ok (d): SSN refused with 550 5.7.1 and a reference"
 # --- the audit log: one line per decision, no content ----------------------
 audit="$pm_dir/audit/audit.log"
 [ "$(wc -l <"$audit")" -eq 4 ] || pfh_fail "the audit log has $(wc -l <"$audit") lines, expected 4"
-for action in '"action":"add_header"' '"action":"quarantine"' '"action":"reject"'; do
+for action in '"action":"tag"' '"action":"quarantine"' '"action":"reject"'; do
   pfh_assert_file_matches "$audit" "$action" "the audit log records $action"
 done
 pfh_assert_file_lacks "$audit" 'settlement figure|123-45-6789' "the audit log holds no message content"

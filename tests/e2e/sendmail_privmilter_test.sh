@@ -104,7 +104,7 @@ echo "ok (d): privmilter down: $(grep -oE '^<\*\* 4[0-9]{2} [^ ]+' "$PFH_LAST_TR
 audit="$pm_dir/audit/audit.log"
 [ "$(wc -l <"$audit")" -eq 3 ] || pfh_fail "the audit log has $(wc -l <"$audit") lines, expected 3"
 audit_line_for() { grep -F "\"queue_id\":\"$1\"" "$audit"; }  # QUEUE_ID
-audit_line_for "$queue_id_a" | grep -qF '"action":"add_header"' ||
+audit_line_for "$queue_id_a" | grep -qF '"action":"tag"' ||
   pfh_fail "(e) no add_header decision under Sendmail queue id $queue_id_a"
 audit_line_for "$queue_id_b" | grep -qF '"action":"quarantine"' ||
   pfh_fail "(e) no quarantine decision under Sendmail queue id $queue_id_b"

@@ -46,8 +46,10 @@ TEST_F(DaemonTest, NegotiatesOnlyTheStagesAndMacrosItUses) {
   EXPECT_FALSE(negotiation.sends(miltertest::Stage::helo));
   EXPECT_TRUE(negotiation.sends(miltertest::Stage::body));
   EXPECT_TRUE(negotiation.has_action(SMFIF_ADDHDRS));
+  EXPECT_TRUE(negotiation.has_action(SMFIF_CHGHDRS));  // subject prefix, confirmation tag
+  EXPECT_TRUE(negotiation.has_action(SMFIF_DELRCPT));  // remove_recipients
   EXPECT_FALSE(negotiation.has_action(SMFIF_CHGBODY));
-  EXPECT_FALSE(negotiation.has_action(SMFIF_DELRCPT));
+  EXPECT_FALSE(negotiation.has_action(SMFIF_ADDRCPT));
   ASSERT_TRUE(negotiation.requested_macros.contains(SMFIM_ENVFROM));
   EXPECT_NE(negotiation.requested_macros.at(SMFIM_ENVFROM).find("{auth_authen}"), std::string::npos);
 }
@@ -60,7 +62,7 @@ TEST_F(DaemonTest, OrdinaryExternalMessageIsDeliveredWithTheHeader) {
   EXPECT_EQ(result.added_header("X-Privmilter"), "scanned");
   auto lines = audit_lines();
   ASSERT_EQ(lines.size(), 1u);
-  EXPECT_EQ(lines[0]["action"], "add_header");
+  EXPECT_EQ(lines[0]["action"], "tag");
   EXPECT_EQ(lines[0]["queue_id"], "4ZTESTQUEUEID");
 }
 

@@ -13,6 +13,14 @@ namespace {
 
 using testing::TempDir;
 
+Verdict sample_verdict() {
+  Verdict verdict;
+  verdict.action = Action::quarantine;
+  verdict.fired.push_back({"privileged-unencrypted-external", Action::quarantine, false, false, {"bob@client.example"},
+                           {{"privileged-unencrypted-external", "regex:us_ssn", "1 text/plain", "***-**-**89", 12, 1}}});
+  return verdict;
+}
+
 AuditRecord sample_record(const std::string& reference) {
   return AuditRecord{.time = std::chrono::system_clock::time_point(std::chrono::milliseconds(1795000000123)),
                      .reference = reference,
@@ -21,8 +29,7 @@ AuditRecord sample_record(const std::string& reference) {
                      .recipients = {"bob@client.example"},
                      .action = "quarantine",
                      .disposition = "discard",
-                     .rules = {"privileged-unencrypted-external"},
-                     .evidence = {{"privileged-unencrypted-external", "regex:us_ssn", "1 text/plain", "***-**-**89"}},
+                     .verdict = sample_verdict(),
                      .quarantine_id = reference,
                      .error = {}};
 }
@@ -43,6 +50,32 @@ TEST(AuditLog, AppendsOneJsonLinePerDecision) {
   EXPECT_EQ(lines[0]["disposition"], "discard");
   EXPECT_EQ(lines[0]["recipients"][0], "bob@client.example");
   EXPECT_EQ(lines[0]["evidence"][0]["match"], "***-**-**89");
+  EXPECT_EQ(lines[0]["evidence"][0]["offset"], 12);
+  EXPECT_EQ(lines[0]["rules"][0], "privileged-unencrypted-external");
+  EXPECT_FALSE(lines[0].contains("monitor_rules"));
+}
+
+TEST(AuditLog, RecordsMonitorRulesRemovalsAndConfirmations) {
+  TempDir tmp;
+  AuditLog log(tmp / "audit.log");
+  ASSERT_TRUE(log.open().ok());
+  AuditRecord record = sample_record("ref-3");
+  record.verdict.fired[0].monitor = true;
+  record.verdict.monitor_action = Action::quarantine;
+  record.verdict.action = Action::accept;
+  record.verdict.removed_recipients = {"x@other.example"};
+  record.verdict.confirmation = Confirmation{"client asked for it"};
+  record.verdict.new_subject = "Secret subject";
+  ASSERT_TRUE(log.append(record).ok());
+  auto lines = testing::read_json_lines(tmp / "audit.log");
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0]["monitor_rules"][0], "privileged-unencrypted-external");
+  EXPECT_TRUE(lines[0]["rules"].empty());
+  EXPECT_EQ(lines[0]["monitor_action"], "quarantine");
+  EXPECT_EQ(lines[0]["removed_recipients"][0], "x@other.example");
+  EXPECT_EQ(lines[0]["confirmation"], "client asked for it");
+  // The subject is message content: never in the audit log.
+  EXPECT_EQ(lines[0].dump().find("Secret subject"), std::string::npos);
 }
 
 TEST(AuditLog, KeepsLinesWholeUnderConcurrentWriters) {

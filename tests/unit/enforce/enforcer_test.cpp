@@ -38,8 +38,8 @@ class EnforcerTest : public ::testing::Test {
 
 TEST_F(EnforcerTest, AcceptCarriesTheVerdictHeaders) {
   Verdict verdict;
-  verdict.action = Action::add_header;
-  verdict.matched_rules = {"tag-external"};
+  verdict.action = Action::tag;
+  verdict.fired.push_back({"tag-external", verdict.action, false, false, {}, {}});
   verdict.add_headers = {{"X-Privmilter", "scanned"}};
   auto result = enforcer_.enforce(envelope(), verdict, spool_, std::chrono::system_clock::now());
   EXPECT_EQ(result.edits.disposition, Disposition::accept);
@@ -47,7 +47,7 @@ TEST_F(EnforcerTest, AcceptCarriesTheVerdictHeaders) {
   EXPECT_EQ(result.edits.add_headers[0].value, "scanned");
   auto lines = audit_lines();
   ASSERT_EQ(lines.size(), 1u);
-  EXPECT_EQ(lines[0]["action"], "add_header");
+  EXPECT_EQ(lines[0]["action"], "tag");
   EXPECT_EQ(lines[0]["ref"], result.reference);
 }
 

@@ -28,8 +28,9 @@ Verdict sample_verdict() {
   Verdict verdict;
   verdict.action = Action::quarantine;
   verdict.deciding_rule = "privileged-unencrypted-external";
-  verdict.matched_rules = {"privileged-unencrypted-external"};
-  verdict.evidence.push_back({"privileged-unencrypted-external", "list:privilege_markings", "1 text/plain", "privileged & confidential"});
+  verdict.fired.push_back({"privileged-unencrypted-external", Action::quarantine, false, false, {"bob@client.example"},
+                           {{"privileged-unencrypted-external", "list:privilege_markings", "1 text/plain",
+                             "privileged & confidential", 0, 1}}});
   return verdict;
 }
 
@@ -58,7 +59,7 @@ TEST(QuarantineStore, StoresMessageAndRecordPrivately) {
   EXPECT_EQ(record["envelope"]["sender"], "alice@examplelaw.com");
   EXPECT_EQ(record["envelope"]["recipients"].size(), 2u);
   EXPECT_EQ(record["verdict"]["action"], "quarantine");
-  EXPECT_EQ(record["verdict"]["evidence"][0]["detector"], "list:privilege_markings");
+  EXPECT_EQ(record["verdict"]["rules"][0]["hits"][0]["detector"], "list:privilege_markings");
 
   struct stat info {};
   ASSERT_EQ(stat(eml.c_str(), &info), 0);

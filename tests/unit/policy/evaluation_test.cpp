@@ -43,9 +43,17 @@ TEST(Conditions, ExternalRecipientUsesTheDirectory) {
   EXPECT_FALSE(holds(when, kPlain, {}));
 }
 
-TEST(Conditions, InternalRecipientMeansEveryRecipient) {
+TEST(Conditions, InternalRecipientSelectsTheFirmsRecipients) {
   const std::string when = "{ recipient: internal }";
   EXPECT_TRUE(holds(when, kPlain, {kInternal}));
+  EXPECT_TRUE(holds(when, kPlain, {kInternal, "carol@ny.examplelaw.com"}));
+  EXPECT_TRUE(holds(when, kPlain, {kInternal, kExternal}));  // selects bob only
+  EXPECT_FALSE(holds(when, kPlain, {kExternal}));
+  EXPECT_FALSE(holds(when, kPlain, {}));
+}
+
+TEST(Conditions, EveryRecipientInternalIsNotExternal) {
+  const std::string when = "{ all: [ { recipient: internal }, { not: { recipient: external } } ] }";
   EXPECT_TRUE(holds(when, kPlain, {kInternal, "carol@ny.examplelaw.com"}));
   EXPECT_FALSE(holds(when, kPlain, {kInternal, kExternal}));
   EXPECT_FALSE(holds(when, kPlain, {}));  // nothing to vouch for
@@ -55,10 +63,10 @@ TEST(Conditions, RecipientEvidenceNamesTheDomainNotThePerson) {
   const auto policy = single_rule("{ recipient: external }");
   ASSERT_NE(policy, nullptr);
   const Verdict verdict = evaluate_for(*policy, kPlain, {kInternal, "Counsel@Client.Example"});
-  ASSERT_EQ(verdict.evidence.size(), 1u);
-  EXPECT_EQ(verdict.evidence[0].detector, "recipient:external");
-  EXPECT_EQ(verdict.evidence[0].location, "envelope");
-  EXPECT_EQ(verdict.evidence[0].masked_match, "client.example");
+  ASSERT_EQ(verdict.all_evidence().size(), 1u);
+  EXPECT_EQ(verdict.all_evidence()[0].detector, "recipient:external");
+  EXPECT_EQ(verdict.all_evidence()[0].location, "envelope");
+  EXPECT_EQ(verdict.all_evidence()[0].masked_match, "client.example");
 }
 
 TEST(Conditions, AllNeedsEveryChild) {
@@ -76,7 +84,8 @@ TEST(Conditions, AnyNeedsOneChild) {
 }
 
 TEST(Conditions, NotInverts) {
-  EXPECT_TRUE(holds("{ not: { recipient: internal } }", kPlain, {kInternal, kExternal}));
+  EXPECT_TRUE(holds("{ not: { recipient: internal } }", kPlain, {kExternal}));
+  EXPECT_FALSE(holds("{ not: { recipient: internal } }", kPlain, {kInternal, kExternal}));
   EXPECT_FALSE(holds("{ not: { recipient: internal } }", kPlain, {kInternal}));
   EXPECT_TRUE(holds("{ not: { content: { phrases: [privileged] } } }", kPlain));
   EXPECT_FALSE(holds("{ not: { content: { phrases: [privileged] } } }", kMarked));
@@ -107,15 +116,15 @@ rules:
 )");
   ASSERT_NE(policy, nullptr);
   const Verdict verdict = evaluate_for(*policy, kMarked);
-  ASSERT_EQ(verdict.evidence.size(), 2u);
-  EXPECT_EQ(verdict.evidence[0].detector, "phrases:inline");
-  EXPECT_EQ(verdict.evidence[0].masked_match, "privileged");
-  EXPECT_EQ(verdict.evidence[1].detector, "unencrypted");
-  EXPECT_EQ(verdict.evidence[1].location, "message");
+  ASSERT_EQ(verdict.all_evidence().size(), 2u);
+  EXPECT_EQ(verdict.all_evidence()[0].detector, "phrases:inline");
+  EXPECT_EQ(verdict.all_evidence()[0].masked_match, "privileged");
+  EXPECT_EQ(verdict.all_evidence()[1].detector, "unencrypted");
+  EXPECT_EQ(verdict.all_evidence()[1].location, "message");
 
   // A rule that does not fire leaves no evidence behind, even from the
   // conditions that held before one failed.
-  EXPECT_TRUE(evaluate_for(*policy, message({body("privileged, see you at noon")})).evidence.empty());
+  EXPECT_TRUE(evaluate_for(*policy, message({body("privileged, see you at noon")})).all_evidence().empty());
 }
 
 TEST(Verdicts, NoRuleFiringMeansAccept) {
@@ -124,9 +133,9 @@ TEST(Verdicts, NoRuleFiringMeansAccept) {
   const Verdict verdict = evaluate_for(*policy, kPlain, {kInternal});
   EXPECT_EQ(verdict.action, Action::accept);
   EXPECT_TRUE(verdict.deciding_rule.empty());
-  EXPECT_TRUE(verdict.matched_rules.empty());
+  EXPECT_TRUE(verdict.matched_rules().empty());
   EXPECT_TRUE(verdict.add_headers.empty());
-  EXPECT_TRUE(verdict.evidence.empty());
+  EXPECT_TRUE(verdict.all_evidence().empty());
   EXPECT_FALSE(verdict.reply.has_value());
 }
 
@@ -165,7 +174,7 @@ TEST(Verdicts, TheMostProtectiveActionWinsAndEveryFiredRuleIsKept) {
   const Verdict verdict = evaluate_for(*policy, kMarked);
   EXPECT_EQ(verdict.action, Action::reject);
   EXPECT_EQ(verdict.deciding_rule, "refuse-clear");  // the first of the reject rules
-  EXPECT_EQ(verdict.matched_rules,
+  EXPECT_EQ(verdict.matched_rules(),
             (std::vector<std::string>{"tag", "hold-marked", "refuse-clear", "hold-clear", "refuse-clear-again"}));
   ASSERT_TRUE(verdict.reply.has_value());
   EXPECT_EQ(verdict.reply->code, "550");
@@ -180,7 +189,7 @@ TEST(Verdicts, QuarantineBeatsAddHeaderAndCarriesNoReply) {
   const Verdict verdict = evaluate_for(*policy, message({body("privileged")}, EncryptionState::smime_enveloped));
   EXPECT_EQ(verdict.action, Action::quarantine);
   EXPECT_EQ(verdict.deciding_rule, "hold-marked");
-  EXPECT_EQ(verdict.matched_rules, (std::vector<std::string>{"tag", "hold-marked"}));
+  EXPECT_EQ(verdict.matched_rules(), (std::vector<std::string>{"tag", "hold-marked"}));
   EXPECT_FALSE(verdict.reply.has_value());
 }
 
@@ -212,14 +221,14 @@ rules:
   ASSERT_NE(policy, nullptr);
 
   const Verdict allowed = evaluate_for(*policy, kEncrypted);
-  EXPECT_EQ(allowed.matched_rules, (std::vector<std::string>{"tag", "allow-encrypted"}));
-  EXPECT_EQ(allowed.action, Action::add_header);  // still the strongest that fired
+  EXPECT_EQ(allowed.matched_rules(), (std::vector<std::string>{"tag", "allow-encrypted"}));
+  EXPECT_EQ(allowed.action, Action::tag);  // still the strongest that fired
   EXPECT_EQ(allowed.deciding_rule, "tag");
   EXPECT_EQ(allowed.add_headers, (std::vector<HeaderField>{{"X-Scanned", "yes"}}));
 
   const Verdict held = evaluate_for(*policy, kPlain);
   EXPECT_EQ(held.action, Action::quarantine);
-  EXPECT_EQ(held.matched_rules, (std::vector<std::string>{"tag", "hold-everything", "tag-later"}));
+  EXPECT_EQ(held.matched_rules(), (std::vector<std::string>{"tag", "hold-everything", "tag-later"}));
   EXPECT_EQ(held.add_headers.size(), 2u);
 }
 
@@ -236,7 +245,7 @@ rules:
   const Verdict verdict = evaluate_for(*policy, kMarked, {kInternal});
   EXPECT_EQ(verdict.action, Action::accept);
   EXPECT_EQ(verdict.deciding_rule, "internal-only");
-  EXPECT_EQ(verdict.matched_rules, (std::vector<std::string>{"internal-only"}));
+  EXPECT_EQ(verdict.matched_rules(), (std::vector<std::string>{"internal-only"}));
   EXPECT_EQ(evaluate_for(*policy, kMarked, {kExternal}).action, Action::quarantine);
 }
 
@@ -255,9 +264,9 @@ rules:
 )");
   ASSERT_NE(policy, nullptr);
   const Verdict verdict = evaluate_for(*policy, kPlain);
-  EXPECT_EQ(verdict.action, Action::add_header);
+  EXPECT_EQ(verdict.action, Action::tag);
   EXPECT_EQ(verdict.deciding_rule, "a");
-  EXPECT_EQ(verdict.matched_rules, (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_EQ(verdict.matched_rules(), (std::vector<std::string>{"a", "b", "c"}));
   EXPECT_EQ(verdict.add_headers,
             (std::vector<HeaderField>{{"X-Privmilter", "scanned"}, {"X-Privmilter", "external"}}));
 }
@@ -267,12 +276,12 @@ TEST(Verdicts, EvaluationIsDeterministic) {
   ASSERT_NE(policy, nullptr);
   const Verdict first = evaluate_for(*policy, kMarked);
   const Verdict second = evaluate_for(*policy, kMarked);
-  EXPECT_EQ(first.matched_rules, second.matched_rules);
+  EXPECT_EQ(first.matched_rules(), second.matched_rules());
   EXPECT_EQ(first.deciding_rule, second.deciding_rule);
-  ASSERT_EQ(first.evidence.size(), second.evidence.size());
-  for (std::size_t i = 0; i < first.evidence.size(); ++i) {
-    EXPECT_EQ(first.evidence[i].masked_match, second.evidence[i].masked_match);
-    EXPECT_EQ(first.evidence[i].location, second.evidence[i].location);
+  ASSERT_EQ(first.all_evidence().size(), second.all_evidence().size());
+  for (std::size_t i = 0; i < first.all_evidence().size(); ++i) {
+    EXPECT_EQ(first.all_evidence()[i].masked_match, second.all_evidence()[i].masked_match);
+    EXPECT_EQ(first.all_evidence()[i].location, second.all_evidence()[i].location);
   }
 }
 

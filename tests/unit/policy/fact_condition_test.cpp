@@ -23,7 +23,7 @@ bool holds(const std::string& when, const MessageFacts& facts) {
 std::vector<Evidence> evidence_for(const std::string& when, const MessageFacts& facts) {
   const auto policy = single_rule(when);
   if (!policy) return {};
-  return evaluate_for(*policy, facts).evidence;
+  return evaluate_for(*policy, facts).all_evidence();
 }
 
 PartFact part(std::string path, std::string filename, std::string content_type,

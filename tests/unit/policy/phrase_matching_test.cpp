@@ -95,8 +95,8 @@ TEST(PhraseMatching, EvidenceShowsThePolicyPhraseAndWhereItWasFound) {
   ASSERT_NE(policy, nullptr);
   const Verdict verdict =
       evaluate_for(*policy, message({subject("Re: contract"), body("PRIVILEGED   AND\nCONFIDENTIAL", "1.1 text/plain")}));
-  ASSERT_EQ(verdict.evidence.size(), 1u);
-  const Evidence& evidence = verdict.evidence.front();
+  ASSERT_EQ(verdict.all_evidence().size(), 1u);
+  const Evidence evidence = verdict.all_evidence().front();
   EXPECT_EQ(evidence.rule_id, "marked");
   EXPECT_EQ(evidence.detector, "list:markings");
   EXPECT_EQ(evidence.location, "1.1 text/plain");
@@ -109,14 +109,19 @@ TEST(PhraseMatching, FindsBackToBackOccurrencesUpToTheEvidenceCap) {
   ASSERT_NE(policy, nullptr);
   std::string text;
   for (int i = 0; i < 3; ++i) text += "privileged ";
-  EXPECT_EQ(evaluate_for(*policy, message({body(text)})).evidence.size(), 3u);
+  const Verdict few = evaluate_for(*policy, message({body(text)}));
+  ASSERT_EQ(few.all_evidence().size(), 1u);  // one entry per location...
+  EXPECT_EQ(few.all_evidence()[0].count, 3u);  // ...counting the findings there
+  EXPECT_EQ(few.all_evidence()[0].offset, 0u);
 
   std::string many;
   for (int i = 0; i < 10000; ++i) many += "privileged\n";
   const Verdict verdict = evaluate_for(*policy, message({subject("privileged"), body(many)}));
-  ASSERT_EQ(verdict.evidence.size(), 5u);
-  EXPECT_EQ(verdict.evidence[0].location, "subject");
-  EXPECT_EQ(verdict.evidence[1].location, "1 text/plain");
+  ASSERT_EQ(verdict.all_evidence().size(), 2u);
+  EXPECT_EQ(verdict.all_evidence()[0].location, "subject");
+  EXPECT_EQ(verdict.all_evidence()[1].location, "1 text/plain");
+  // Repeats of one phrase are counted up to the detector's repeat cap.
+  EXPECT_GE(verdict.all_evidence()[1].count, 5u);
 }
 
 TEST(PhraseMatching, InlinePhrasesWorkLikeALists) {
@@ -128,9 +133,9 @@ rules:
 )");
   ASSERT_NE(policy, nullptr);
   const Verdict verdict = evaluate_for(*policy, message({body("Please DO NOT\nFORWARD this.")}));
-  ASSERT_EQ(verdict.evidence.size(), 1u);
-  EXPECT_EQ(verdict.evidence[0].detector, "phrases:inline");
-  EXPECT_EQ(verdict.evidence[0].masked_match, "do not forward");
+  ASSERT_EQ(verdict.all_evidence().size(), 1u);
+  EXPECT_EQ(verdict.all_evidence()[0].detector, "phrases:inline");
+  EXPECT_EQ(verdict.all_evidence()[0].masked_match, "do not forward");
   EXPECT_FALSE(fired(evaluate_for(*policy, message({body("do not forwarded")})), "marked"));
 }
 

@@ -13,11 +13,10 @@
 namespace privmilter::policy_test {
 namespace {
 
-// Asserts "test.yaml:<line>: " followed by a message containing `part`.
+// Asserts "test.yaml:<line>:<column>: " followed by a message containing `part`.
 void expect_error_at(const std::string& yaml, int line, const std::string& part) {
   const std::string error = load_error(yaml);
-  const std::string prefix = "test.yaml:" + std::to_string(line) + ": ";
-  EXPECT_TRUE(starts_with(error, prefix)) << "expected prefix '" << prefix << "' in: " << error;
+  EXPECT_TRUE(located_at_line(error, line)) << "expected line " << line << " in: " << error;
   EXPECT_TRUE(contains(error, part)) << "expected '" << part << "' in: " << error;
 }
 
@@ -122,7 +121,7 @@ rules:
     action: accept
   - id: same
     action: reject
-)", 7, "duplicate rule id 'same' (first defined at line 3)");
+)", 7, "duplicate rule id 'same' (first defined at test.yaml:3)");
 }
 
 TEST(PolicyLoader, RefusesAReferenceToAMissingList) {
@@ -185,7 +184,7 @@ TEST(PolicyLoader, RequiresAHeaderForAddHeader) {
 rules:
   - id: a
     action: add_header
-)", 3, "missing 'header'");
+)", 4, "a tag rule needs header, headers or subject_prefix");
 }
 
 TEST(PolicyLoader, RefusesAHeaderNameWithAColon) {
@@ -203,7 +202,7 @@ rules:
   - id: a
     action: quarantine
     reply: { text: held }
-)", 5, "'reply' belongs only to rules with action reject");
+)", 5, "'reply' does not belong to a rule with action quarantine");
 }
 
 TEST(PolicyLoader, RefusesAConditionWithTwoKeys) {
@@ -224,9 +223,9 @@ rules:
     when:
       any:
         - unencrypted: true
-        - sender: external
+        - sendr: external
     action: quarantine
-)", 7, "unknown condition 'sender'");
+)", 7, "unknown condition 'sendr'");
 }
 
 TEST(PolicyLoader, RefusesAContentConditionWithTwoSources) {
@@ -326,8 +325,9 @@ TEST_F(PolicyFile, ErrorsNameTheFileAndLine) {
   const auto path = write("policy.yaml", "version: 1\nrules:\n  - id: a\n    action: rejct\n");
   auto loaded = load_policy_file(path);
   ASSERT_FALSE(loaded.ok());
-  EXPECT_EQ(loaded.error().message, path.string() + ":4: unknown action 'rejct' "
-                                                    "(expected accept, add_header, quarantine or reject)");
+  EXPECT_EQ(loaded.error().message, path.string() + ":4:13: unknown action 'rejct' "
+                                                    "(expected accept, tag, notify, require_tls, route, encrypt, "
+                                                    "remove_recipients, quarantine, reject_unless_confirmed or reject)");
 }
 
 TEST_F(PolicyFile, LoadsFromDisk) {

@@ -78,12 +78,22 @@ inline Verdict evaluate_for(const Policy& policy, const MessageFacts& facts,
 }
 
 inline bool fired(const Verdict& verdict, const std::string& rule_id) {
-  return std::find(verdict.matched_rules.begin(), verdict.matched_rules.end(), rule_id) !=
-         verdict.matched_rules.end();
+  const std::vector<std::string> rules = verdict.matched_rules();
+  return std::find(rules.begin(), rules.end(), rule_id) != rules.end();
 }
 
 inline bool starts_with(const std::string& text, const std::string& prefix) {
   return text.rfind(prefix, 0) == 0;
+}
+
+// "test.yaml:<line>:<column>: ..." for the given line (any column).
+inline bool located_at_line(const std::string& error, int line) {
+  const std::string prefix = "test.yaml:" + std::to_string(line) + ":";
+  if (!starts_with(error, prefix)) return false;
+  std::size_t at = prefix.size();
+  const std::size_t digits_start = at;
+  while (at < error.size() && error[at] >= '0' && error[at] <= '9') ++at;
+  return at > digits_start && error.compare(at, 2, ": ") == 0;
 }
 
 inline bool contains(const std::string& text, const std::string& part) {

@@ -40,13 +40,13 @@ TEST(RegexMatching, EvidenceMasksTheMatchAndNeverCarriesTheNumber) {
   ASSERT_NE(policy, nullptr);
   const Verdict verdict = evaluate_for(
       *policy, message({subject("Client 987-65-4321"), body("Her SSN is 123-45-6789, DOB 1970.")}));
-  ASSERT_EQ(verdict.evidence.size(), 2u);
-  EXPECT_EQ(verdict.evidence[0].detector, "regex:secret");
-  EXPECT_EQ(verdict.evidence[0].location, "subject");
-  EXPECT_EQ(verdict.evidence[0].masked_match, "***-**-**21");
-  EXPECT_EQ(verdict.evidence[1].location, "1 text/plain");
-  EXPECT_EQ(verdict.evidence[1].masked_match, "***-**-**89");
-  for (const Evidence& evidence : verdict.evidence) {
+  ASSERT_EQ(verdict.all_evidence().size(), 2u);
+  EXPECT_EQ(verdict.all_evidence()[0].detector, "regex:secret");
+  EXPECT_EQ(verdict.all_evidence()[0].location, "subject");
+  EXPECT_EQ(verdict.all_evidence()[0].masked_match, "***-**-**21");
+  EXPECT_EQ(verdict.all_evidence()[1].location, "1 text/plain");
+  EXPECT_EQ(verdict.all_evidence()[1].masked_match, "***-**-**89");
+  for (const Evidence& evidence : verdict.all_evidence()) {
     for (const std::string& field : {evidence.rule_id, evidence.detector, evidence.location, evidence.masked_match}) {
       EXPECT_FALSE(contains(field, "123-45-6789")) << field;
       EXPECT_FALSE(contains(field, "6789")) << field;
@@ -60,18 +60,18 @@ TEST(RegexMatching, ShortMatchesAreMaskedCompletely) {
   const auto policy = pattern_policy(R"(PIN \d{3})");
   ASSERT_NE(policy, nullptr);
   const Verdict verdict = evaluate_for(*policy, message({body("your PIN 482 is")}));
-  ASSERT_EQ(verdict.evidence.size(), 1u);
+  ASSERT_EQ(verdict.all_evidence().size(), 1u);
   // 7 characters: too short to reveal anything.
-  EXPECT_EQ(verdict.evidence[0].masked_match, "*** ***");
+  EXPECT_EQ(verdict.all_evidence()[0].masked_match, "*** ***");
 }
 
 TEST(RegexMatching, MasksLettersBeyondAsciiAndControlCharacters) {
   const auto policy = pattern_policy(R"((?s)Geheim.{16})");
   ASSERT_NE(policy, nullptr);
   const Verdict verdict = evaluate_for(*policy, message({body("Geheimnis: Jörg\tMüller")}));
-  ASSERT_EQ(verdict.evidence.size(), 1u);
+  ASSERT_EQ(verdict.all_evidence().size(), 1u);
   // 22 characters: all masked but the last two, the tab turned into a space.
-  EXPECT_EQ(verdict.evidence[0].masked_match, "*********: **** ****er");
+  EXPECT_EQ(verdict.all_evidence()[0].masked_match, "*********: **** ****er");
 }
 
 TEST(RegexMatching, CutsVeryLongMatchesShort) {
@@ -81,8 +81,8 @@ TEST(RegexMatching, CutsVeryLongMatchesShort) {
   for (int i = 0; i < 100; ++i) long_match += "SECRET ";
   long_match += "END";
   const Verdict verdict = evaluate_for(*policy, message({body(long_match)}));
-  ASSERT_EQ(verdict.evidence.size(), 1u);
-  const std::string& shown = verdict.evidence[0].masked_match;
+  ASSERT_EQ(verdict.all_evidence().size(), 1u);
+  const std::string shown = verdict.all_evidence()[0].masked_match;
   EXPECT_EQ(shown.size(), 64u + 3u);
   EXPECT_TRUE(shown.ends_with("...")) << shown;
   EXPECT_FALSE(contains(shown, "END")) << shown;
@@ -97,9 +97,9 @@ rules:
 )");
   ASSERT_NE(policy, nullptr);
   const Verdict verdict = evaluate_for(*policy, message({body("card 4111111111111111 exp")}));
-  ASSERT_EQ(verdict.evidence.size(), 1u);
-  EXPECT_EQ(verdict.evidence[0].detector, "regex:inline");
-  EXPECT_EQ(verdict.evidence[0].masked_match, "**************11");
+  ASSERT_EQ(verdict.all_evidence().size(), 1u);
+  EXPECT_EQ(verdict.all_evidence()[0].detector, "regex:inline");
+  EXPECT_EQ(verdict.all_evidence()[0].masked_match, "**************11");
 }
 
 TEST(RegexMatching, SkipsEmptyMatchesInsteadOfFiring) {
@@ -142,8 +142,8 @@ TEST(ContentFilter, LooksOnlyWhereInSays) {
   EXPECT_FALSE(fired(evaluate_for(*body_and_attachments, in_subject), "found"));
 
   const Verdict verdict = evaluate_for(*attachments_only, in_attachment);
-  ASSERT_EQ(verdict.evidence.size(), 1u);
-  EXPECT_EQ(verdict.evidence[0].location, "2 application/pdf");
+  ASSERT_EQ(verdict.all_evidence().size(), 1u);
+  EXPECT_EQ(verdict.all_evidence()[0].location, "2 application/pdf");
 }
 
 TEST(ContentFilter, LooksEverywhereByDefault) {
