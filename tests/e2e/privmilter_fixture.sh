@@ -1,9 +1,9 @@
 # shellcheck shell=bash
 # privmilter_fixture.sh: privmilter for an end-to-end test, on a free
-# loopback port with the bundled policy and a configuration for the sample
-# firm examplelaw.com (127.0.0.0/8 is internal, so mail from swaks counts as
-# outgoing). Source it after postfix_harness.sh (or sendmail_harness.sh),
-# once pfh_init has run.
+# loopback port with the bundled policy, the sample firm's directory and a
+# configuration for the sample firm examplelaw.com (127.0.0.0/8 is internal,
+# so mail from swaks counts as outgoing). Source it after postfix_harness.sh
+# (or sendmail_harness.sh), once pfh_init has run.
 #
 #   pmf_start_privmilter PRIVMILTER SOURCE_DIR
 #        sets PMF_DIR (its config, quarantine/ and audit/audit.log),
@@ -22,7 +22,8 @@ pmf_start_privmilter() {
   [ -x "$privmilter" ] || pfh_fail "$privmilter is not an executable (build privmilter)"
   PMF_DIR="$PFH_DIR/privmilter"
   mkdir -p "$PMF_DIR"
-  cp "$source_dir/config/policy.yaml" "$PMF_DIR/policy.yaml"
+  cp -R "$source_dir/config/policy" "$PMF_DIR/policy"
+  cp -R "$source_dir/config/directory" "$PMF_DIR/directory"
   pfh_free_port PMF_PORT
   cat >"$PMF_DIR/privmilter.yaml" <<CONFIG
 milter: {socket: "inet:$PMF_PORT@127.0.0.1"}
@@ -30,7 +31,8 @@ firm:
   name: Example Law LLP
   internal_domains: [examplelaw.com]
   internal_networks: [127.0.0.0/8]
-policy: policy.yaml
+policy: policy
+directory: directory
 quarantine: {directory: quarantine}
 audit: {log: audit/audit.log}
 spool: {directory: spool}

@@ -14,12 +14,12 @@ TEST_F(DaemonTest, CheckAcceptsAValidConfiguration) {
   write_config();
   auto result = run(std::string(PRIVMILTER_DAEMON_PATH) + " -n -c " + path("privmilter.yaml").string());
   EXPECT_EQ(result.exit_code, 0) << result.output;
-  EXPECT_NE(result.output.find("OK (3 rules)"), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find(" OK ("), std::string::npos) << result.output;
 }
 
 TEST_F(DaemonTest, CheckNamesTheBrokenPolicyLine) {
-  write_config();
   std::ofstream(path("policy.yaml")) << "version: 1\nrules:\n  - id: r1\n    action: rejct\n";
+  write_config();
   auto result = run(std::string(PRIVMILTER_DAEMON_PATH) + " -n -c " + path("privmilter.yaml").string());
   EXPECT_NE(result.exit_code, 0);
   EXPECT_NE(result.output.find("policy.yaml:4"), std::string::npos) << result.output;

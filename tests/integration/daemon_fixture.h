@@ -1,6 +1,8 @@
 #pragma once
 // Starts the privmilter daemon on a private unix socket with the bundled
-// policy and a configuration written for the test.
+// policy (config/policy/) and the sample firm's directory, and a
+// configuration written for the test. A test that writes its own
+// policy.yaml before the configuration gets that policy instead.
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -37,8 +39,9 @@ class DaemonTest : public ::testing::Test {
     auto directory = TempDirectory::create("privmilter-it");
     ASSERT_TRUE(directory.ok()) << directory.error().message;
     dir_.emplace(std::move(*directory));
-    std::filesystem::copy_file(std::filesystem::path(PRIVMILTER_SOURCE_ROOT) / "config" / "policy.yaml",
-                               dir_->path() / "policy.yaml");
+    const std::filesystem::path config = std::filesystem::path(PRIVMILTER_SOURCE_ROOT) / "config";
+    std::filesystem::copy(config / "policy", dir_->path() / "policy", std::filesystem::copy_options::recursive);
+    std::filesystem::copy(config / "directory", dir_->path() / "directory", std::filesystem::copy_options::recursive);
   }
 
   void TearDown() override {
@@ -51,11 +54,13 @@ class DaemonTest : public ::testing::Test {
     std::ofstream out(path("privmilter.yaml"));
     out << "milter: {socket: 'unix:" << path("privmilter.sock").string() << "'}\n"
         << "firm: {name: Example Law LLP, internal_domains: [examplelaw.com], internal_networks: [10.0.0.0/8]}\n"
-        << "policy: policy.yaml\n"
+        << "policy: " << (std::filesystem::exists(path("policy.yaml")) ? "policy.yaml" : "policy") << "\n"
         << "quarantine: {directory: quarantine}\n"
         << "audit: {log: audit/audit.log}\n"
         << "spool: {directory: spool, memory_threshold: 65536}\n"
-        << extra;
+        << extra
+        // Last, so that the lines above keep the numbers tests expect in errors.
+        << "directory: directory\n";
   }
 
   void start_daemon(const std::string& extra_config = "") {
