@@ -59,7 +59,9 @@ bool Connection::is_outgoing() const {
   const auto& directory = message_->snapshot->directory;
   const auto& envelope = message_->envelope;
   const bool from_inside = envelope.authenticated() || directory.is_internal_client(envelope.client_addr);
-  return from_inside && directory.has_external_recipient(envelope.recipients);
+  if (!from_inside || envelope.recipients.empty()) return false;
+  return directory.has_external_recipient(envelope.recipients) ||
+         inspects_internal_mail(*message_->snapshot->policy);
 }
 
 StageReply Connection::on_mail(std::string_view sender, std::string_view auth_authen, std::string_view queue_id) {

@@ -147,6 +147,10 @@ struct PolicySettings {
   std::size_t min_justification = 10;  // characters of reason required
 };
 
+// True when the tree asks about ethical walls (sender or recipient walled):
+// such rules matter for mail between colleagues too.
+bool mentions_walls(const Condition& condition);
+
 // Names in the policy that must exist in the firm directory; checked when
 // policy and directory are loaded together (they are reloaded together).
 struct DirectoryReference {
@@ -173,7 +177,13 @@ class Policy {
         matter_detector_(matter_detector),
         rules_(std::move(rules)),
         detector_set_(std::move(detector_set)),
-        references_(std::move(references)) {}
+        references_(std::move(references)) {
+    for (const Rule& rule : rules_) {
+      if ((rule.when && mentions_walls(*rule.when)) || (rule.unless && mentions_walls(*rule.unless))) {
+        inspects_internal_mail_ = true;
+      }
+    }
+  }
 
   const std::vector<std::string>& sources() const { return sources_; }
   const PolicySettings& settings() const { return settings_; }
@@ -182,6 +192,9 @@ class Policy {
   const std::vector<Rule>& rules() const { return rules_; }
   const DetectorSet& detector_set() const { return *detector_set_; }
   const std::vector<DirectoryReference>& references() const { return references_; }
+  // Ethical walls screen people inside the firm from each other, so a
+  // policy with wall rules needs to see internal mail as well.
+  bool inspects_internal_mail() const { return inspects_internal_mail_; }
 
  private:
   std::vector<std::string> sources_;
@@ -191,6 +204,7 @@ class Policy {
   std::vector<Rule> rules_;
   std::unique_ptr<const DetectorSet> detector_set_;
   std::vector<DirectoryReference> references_;
+  bool inspects_internal_mail_ = false;
 };
 
 }  // namespace privmilter

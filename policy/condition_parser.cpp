@@ -161,6 +161,26 @@ Condition parse_condition(const YAML::Node& node, ConditionContext& context) {
   return parse_at_depth(node, context, 1);
 }
 
+bool mentions_walls(const Condition& condition) {
+  return std::visit(
+      [](const auto& node) {
+        using Node = std::decay_t<decltype(node)>;
+        if constexpr (std::is_same_v<Node, RecipientCondition>) {
+          return node.selects == RecipientClass::walled;
+        } else if constexpr (std::is_same_v<Node, SenderCondition>) {
+          return node.test == SenderCondition::Test::walled;
+        } else if constexpr (std::is_same_v<Node, AllCondition> || std::is_same_v<Node, AnyCondition>) {
+          return std::any_of(node.children.begin(), node.children.end(),
+                             [](const Condition& child) { return mentions_walls(child); });
+        } else if constexpr (std::is_same_v<Node, NotCondition>) {
+          return mentions_walls(*node.child);
+        } else {
+          return false;
+        }
+      },
+      condition.node);
+}
+
 bool selects_recipients(const Condition& condition) {
   return std::visit(
       [](const auto& node) {

@@ -312,6 +312,8 @@ Result<std::shared_ptr<const Policy>> load_policy_file(const fs::path& path) {
 
 std::size_t rule_count(const Policy& policy) { return policy.rules().size(); }
 
+bool inspects_internal_mail(const Policy& policy) { return policy.inspects_internal_mail(); }
+
 Status check_directory_references(const Policy& policy, const Directory& directory) {
   const FirmDirectory& firm = directory.firm();
   for (const DirectoryReference& reference : policy.references()) {

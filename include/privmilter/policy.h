@@ -25,6 +25,10 @@ Result<std::shared_ptr<const Policy>> load_policy_string(const std::string& yaml
 
 std::size_t rule_count(const Policy& policy);
 
+// Whether mail between colleagues must be inspected too: the policy has
+// ethical-wall rules. Otherwise only mail with an outside recipient is.
+bool inspects_internal_mail(const Policy& policy);
+
 // Every user and group the policy names exists in the directory; the error
 // names where the policy uses the first one that does not.
 Status check_directory_references(const Policy& policy, const Directory& directory);

@@ -77,11 +77,23 @@ TEST_F(DaemonTest, InboundMailIsAcceptedAtMailFromAndNotLogged) {
   EXPECT_FALSE(std::filesystem::exists(path("audit/audit.log")) && !read_text(path("audit/audit.log")).empty());
 }
 
-TEST_F(DaemonTest, InternalOnlyMailIsAcceptedAtData) {
+TEST_F(DaemonTest, InternalOnlyMailIsAcceptedAtDataWithoutWallRules) {
+  std::ofstream(path("policy.yaml")) << "version: 1\nrules:\n  - id: hold\n    action: quarantine\n";
   start_daemon();
   auto result = send(outgoing({"bob@examplelaw.com", "carol@ny.examplelaw.com"}), kPrivileged);
   EXPECT_EQ(result.decided_at, miltertest::Stage::data);
   EXPECT_EQ(result.verdict.kind, ReplyKind::accept);
+  EXPECT_TRUE(quarantined(".eml").empty());
+}
+
+// The bundled policy has ethical-wall rules, which apply between
+// colleagues too: internal mail is inspected, and passes unchanged.
+TEST_F(DaemonTest, InternalMailIsInspectedForEthicalWalls) {
+  start_daemon();
+  auto result = send(outgoing({"bob@examplelaw.com", "carol@ny.examplelaw.com"}), kPrivileged);
+  EXPECT_EQ(result.decided_at, miltertest::Stage::eom);
+  EXPECT_EQ(result.verdict.kind, ReplyKind::continue_);  // delivered
+  EXPECT_TRUE(result.modifications.empty());
   EXPECT_TRUE(quarantined(".eml").empty());
 }
 
