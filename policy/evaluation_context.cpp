@@ -39,13 +39,13 @@ void EvaluationContext::scan_text() {
   hits_ = policy_.detector_set().scan(texts, kMaxHitsPerDetector);
   const auto& detectors = policy_.detectors();
   // Cancelling detectors are plain phrase lists and never cancelled
-  // themselves, so one pass in any order is enough.
-  std::vector<std::vector<DetectorHit>> filtered(hits_.size());
+  // themselves, so filtering in place, in any order, is safe; detectors
+  // without one keep their hits untouched (no copy on the hot path).
   for (std::size_t index = 0; index < detectors.size() && index < hits_.size(); ++index) {
-    const auto& cancel = detectors[index].ignore_within;
-    filtered[index] = cancel ? outside_of(hits_[index], hits_[*cancel]) : hits_[index];
+    if (const auto& cancel = detectors[index].ignore_within) {
+      hits_[index] = outside_of(std::move(hits_[index]), hits_[*cancel]);
+    }
   }
-  hits_ = std::move(filtered);
 }
 
 void EvaluationContext::resolve_matters() {
