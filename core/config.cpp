@@ -97,7 +97,7 @@ Config parse(const YAML::Node& root, const ConfigReader& reader) {
   Config config;
   reader.require_map(root, "the configuration",
                      {"milter", "firm", "policy", "quarantine", "audit", "spool", "on_error", "log_level",
-                      "limits", "pid_file", "directory"});
+                      "limits", "pid_file", "directory", "smime", "release", "mta", "notify"});
   for (const char* key : {"milter", "firm", "policy", "quarantine", "audit"}) {
     if (!root[key]) throw ConfigError(reader.name(), root, std::string("missing required key '") + key + "'");
   }
@@ -133,14 +133,73 @@ Config parse(const YAML::Node& root, const ConfigReader& reader) {
   config.policy_path = reader.path(root["policy"], "policy");
 
   const auto quarantine = root["quarantine"];
-  reader.require_map(quarantine, "quarantine", {"directory"});
+  reader.require_map(quarantine, "quarantine", {"directory", "key_file", "retention_days"});
   if (!quarantine["directory"]) throw ConfigError(reader.name(), quarantine, "quarantine.directory is required");
   config.quarantine_directory = reader.path(quarantine["directory"], "quarantine.directory");
+  config.quarantine.directory = config.quarantine_directory;
+  if (!quarantine["key_file"]) throw ConfigError(reader.name(), quarantine, "quarantine.key_file is required");
+  config.quarantine.key_file = reader.path(quarantine["key_file"], "quarantine.key_file");
+  if (quarantine["retention_days"]) {
+    config.quarantine.retention_days =
+        static_cast<unsigned>(reader.size(quarantine["retention_days"], "quarantine.retention_days", 0, 36500));
+  }
 
   const auto audit = root["audit"];
-  reader.require_map(audit, "audit", {"log"});
+  reader.require_map(audit, "audit", {"log", "key_file", "rotate_bytes"});
   if (!audit["log"]) throw ConfigError(reader.name(), audit, "audit.log is required");
   config.audit_log_path = reader.path(audit["log"], "audit.log");
+  config.audit.log = config.audit_log_path;
+  if (!audit["key_file"]) throw ConfigError(reader.name(), audit, "audit.key_file is required");
+  config.audit.key_file = reader.path(audit["key_file"], "audit.key_file");
+  if (audit["rotate_bytes"]) {
+    config.audit.rotate_bytes = reader.size(audit["rotate_bytes"], "audit.rotate_bytes", 4096, std::size_t{1} << 40);
+  }
+
+  if (const auto smime = root["smime"]) {
+    reader.require_map(smime, "smime", {"certificates", "escrow_certificate"});
+    if (smime["certificates"]) config.smime.certificates = reader.path(smime["certificates"], "smime.certificates");
+    if (smime["escrow_certificate"]) {
+      config.smime.escrow_certificate = reader.path(smime["escrow_certificate"], "smime.escrow_certificate");
+    }
+  }
+
+  const auto release = root["release"];
+  if (!release) throw ConfigError(reader.name(), root, "missing required key 'release'");
+  reader.require_map(release, "release", {"key_file", "token_lifetime_minutes"});
+  if (!release["key_file"]) throw ConfigError(reader.name(), release, "release.key_file is required");
+  config.release.key_file = reader.path(release["key_file"], "release.key_file");
+  if (release["token_lifetime_minutes"]) {
+    config.release.token_lifetime_minutes = static_cast<unsigned>(
+        reader.size(release["token_lifetime_minutes"], "release.token_lifetime_minutes", 1, 7 * 24 * 60));
+  }
+
+  if (const auto mta = root["mta"]) {
+    reader.require_map(mta, "mta", {"smtp", "helo"});
+    if (mta["smtp"]) {
+      const std::string text = reader.string(mta["smtp"], "mta.smtp");
+      const auto colon = text.rfind(':');
+      const std::string port = colon == std::string::npos ? std::string() : text.substr(colon + 1);
+      if (colon == 0 || port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
+          std::stoul(port) == 0 || std::stoul(port) > 65535) {
+        throw ConfigError(reader.name(), mta["smtp"], "mta.smtp must be HOST:PORT, not '" + text + "'");
+      }
+      std::string host = text.substr(0, colon);
+      if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+      config.mta.host = host;
+      config.mta.port = static_cast<unsigned short>(std::stoul(port));
+    }
+    if (mta["helo"]) config.mta.helo = reader.string(mta["helo"], "mta.helo");
+  }
+
+  config.notify.outbox = config.quarantine_directory.parent_path() / "outbox";
+  if (const auto notify = root["notify"]) {
+    reader.require_map(notify, "notify", {"from", "outbox", "max_attempts"});
+    if (notify["from"]) config.notify.from = reader.string(notify["from"], "notify.from");
+    if (notify["outbox"]) config.notify.outbox = reader.path(notify["outbox"], "notify.outbox");
+    if (notify["max_attempts"]) {
+      config.notify.max_attempts = static_cast<unsigned>(reader.size(notify["max_attempts"], "notify.max_attempts", 1, 1000));
+    }
+  }
 
   config.spool_directory = config.quarantine_directory.parent_path() / "spool";
   if (const auto spool = root["spool"]) {
@@ -169,6 +228,7 @@ Config parse(const YAML::Node& root, const ConfigReader& reader) {
     }
   }
   if (const auto limits = root["limits"]) read_limits(reader, limits, config);
+  if (config.notify.from.empty()) config.notify.from = "postmaster@" + config.internal_domains.front();
   return config;
 }
 

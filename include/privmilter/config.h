@@ -39,6 +39,46 @@ struct SessionLimits {
   std::size_t spool_memory_threshold = 1u << 20;
 };
 
+// Where privmilter hands mail back to the MTA (released messages,
+// notifications): an SMTP listener that passes mail through the milter.
+struct SmtpTarget {
+  std::string host = "127.0.0.1";
+  unsigned short port = 25;
+  std::string helo = "localhost";  // the name privmilter greets with
+};
+
+struct QuarantineSettings {
+  std::filesystem::path directory;
+  std::filesystem::path key_file;  // at-rest encryption key (privmilterctl keygen)
+  unsigned retention_days = 30;    // held messages older than this are purged; 0 keeps them
+};
+
+struct AuditSettings {
+  std::filesystem::path log;
+  std::filesystem::path key_file;               // HMAC chain key
+  std::size_t rotate_bytes = std::size_t{64} << 20;  // a new file once the current one reaches this
+};
+
+struct SmimeSettings {
+  // Recipients' certificates (PEM files); absent: no message can be
+  // encrypted, so every encrypt verdict takes its fallback.
+  std::optional<std::filesystem::path> certificates;
+  // The firm's own certificate every encrypted message is also addressed
+  // to, so the firm can read its archive.
+  std::optional<std::filesystem::path> escrow_certificate;
+};
+
+struct ReleaseSettings {
+  std::filesystem::path key_file;        // signs release tokens
+  unsigned token_lifetime_minutes = 60;  // a release token older than this is refused
+};
+
+struct NotifySettings {
+  std::string from;  // envelope and From: of notifications; empty: postmaster@<first internal domain>
+  std::filesystem::path outbox;  // notifications waiting to be sent survive a restart here
+  unsigned max_attempts = 10;    // then the notification is given up and logged
+};
+
 struct Config {
   std::filesystem::path source;  // the file this was loaded from
   std::string socket = "inet:8891@127.0.0.1";
@@ -46,8 +86,14 @@ struct Config {
   std::vector<std::string> internal_domains;
   std::vector<Network> internal_networks;
   std::filesystem::path policy_path;
-  std::filesystem::path quarantine_directory;
-  std::filesystem::path audit_log_path;
+  std::filesystem::path quarantine_directory;  // == quarantine.directory
+  std::filesystem::path audit_log_path;        // == audit.log
+  QuarantineSettings quarantine;
+  AuditSettings audit;
+  SmimeSettings smime;
+  ReleaseSettings release;
+  NotifySettings notify;
+  SmtpTarget mta;
   std::filesystem::path spool_directory;
   // Where the daemon records its process id, for privmilterctl reload.
   std::optional<std::filesystem::path> pid_file;

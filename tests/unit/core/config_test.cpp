@@ -12,11 +12,20 @@ firm:
   internal_domains: [ExampleLaw.com]
   internal_networks: [10.0.0.0/8, "2001:db8::/32"]
 policy: policy.yaml
-quarantine:
-  directory: /var/lib/privmilter/quarantine
-audit:
-  log: audit/audit.log
+quarantine: {directory: /var/lib/privmilter/quarantine, key_file: keys/quarantine.key}
+audit: {log: audit/audit.log, key_file: keys/audit.key}
+release: {key_file: keys/release.key}
+log_level: info
 )";
+
+TEST(Config, ReadsTheMtaHandOffAddress) {
+  auto config = load_config_string(std::string(kMinimal) + "mta: {smtp: \"[::1]:2525\", helo: filter.examplelaw.com}\n",
+                                   "/etc/privmilter", "privmilter.yaml");
+  ASSERT_TRUE(config.ok()) << config.error().message;
+  EXPECT_EQ(config->mta.host, "::1");
+  EXPECT_EQ(config->mta.port, 2525);
+  EXPECT_EQ(config->mta.helo, "filter.examplelaw.com");
+}
 
 TEST(Config, LoadsAndResolvesRelativePaths) {
   auto config = load_config_string(kMinimal, "/etc/privmilter", "privmilter.yaml");
@@ -28,6 +37,14 @@ TEST(Config, LoadsAndResolvesRelativePaths) {
   EXPECT_EQ(config->quarantine_directory, "/var/lib/privmilter/quarantine");
   EXPECT_EQ(config->on_error, OnError::tempfail);
   EXPECT_FALSE(config->pid_file.has_value());
+  EXPECT_EQ(config->quarantine.key_file, "/etc/privmilter/keys/quarantine.key");
+  EXPECT_EQ(config->audit.key_file, "/etc/privmilter/keys/audit.key");
+  EXPECT_EQ(config->release.key_file, "/etc/privmilter/keys/release.key");
+  EXPECT_EQ(config->quarantine.retention_days, 30u);
+  EXPECT_EQ(config->mta.host, "127.0.0.1");
+  EXPECT_EQ(config->mta.port, 25);
+  EXPECT_EQ(config->notify.from, "postmaster@examplelaw.com");
+  EXPECT_FALSE(config->smime.certificates.has_value());
   EXPECT_FALSE(config->directory_path.has_value());
   auto directory = config->directory();
   EXPECT_TRUE(directory.is_internal_client("10.20.30.40"));
@@ -74,7 +91,13 @@ INSTANTIATE_TEST_SUITE_P(
         BadConfig{"milter: [unclosed\n", "privmilter.yaml:"},
         BadConfig{std::string(kMinimal) + "pid_file: ''\n", "privmilter.yaml:11: pid_file must not be empty"},
         BadConfig{std::string(kMinimal) + "pid_file: [a, b]\n", "privmilter.yaml:11: pid_file must be a string"},
-        BadConfig{std::string(kMinimal) + "directory: {path: x}\n", "privmilter.yaml:11: directory must be a string"}));
+        BadConfig{std::string(kMinimal) + "directory: {path: x}\n", "privmilter.yaml:11: directory must be a string"},
+        BadConfig{std::string(kMinimal) + "notify: {max_attempts: 0}\n", "privmilter.yaml:11: notify.max_attempts must be between"},
+        BadConfig{std::string(kMinimal) + "mta: {smtp: localhost}\n", "privmilter.yaml:11: mta.smtp must be HOST:PORT"},
+        BadConfig{"milter: {}\nfirm: {internal_domains: [a.com]}\npolicy: p\nquarantine: {directory: q}\naudit: {log: a, key_file: k}\n",
+                  "quarantine.key_file is required"},
+        BadConfig{"milter: {}\nfirm: {internal_domains: [a.com]}\npolicy: p\nquarantine: {directory: q, key_file: k}\naudit: {log: a, key_file: k}\n",
+                  "missing required key 'release'"}));
 
 TEST(Config, BundledExampleIsValid) {
   const char* source = std::getenv("PRIVMILTER_SOURCE_DIR");
