@@ -1,0 +1,109 @@
+#pragma once
+// Messages held for security review. Each entry is one file, <id>.pmq,
+// encrypted at rest with AES-256-GCM under the quarantine key: the
+// envelope, verdict, evidence and the original message. Written to a
+// temporary name, fsynced, renamed, and the directory fsynced before the
+// milter answers. A SQLite index (quarantine.db, same directory) lists and
+// searches entries and records their review status and the single-use
+// release tokens; it can be rebuilt from the files.
+
+#include <chrono>
+#include <cstddef>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "privmilter/envelope.h"
+#include "privmilter/key_file.h"
+#include "privmilter/result.h"
+#include "privmilter/spool.h"
+#include "privmilter/verdict.h"
+
+namespace privmilter {
+
+enum class QuarantineStatus { held, released, deleted };
+std::string_view to_string(QuarantineStatus status);
+
+// What the index knows about an entry: enough to list and search without
+// decrypting anything.
+struct QuarantineSummary {
+  std::string id;
+  std::chrono::system_clock::time_point time;
+  QuarantineStatus status = QuarantineStatus::held;
+  std::string sender;
+  std::vector<std::string> recipients;
+  std::string action;              // the verdict action that held it
+  std::vector<std::string> rules;  // fired, enforced rules
+  std::size_t size = 0;            // message bytes
+  std::vector<std::string> removed_recipients;  // dropped by the verdict
+};
+
+struct QuarantineFilter {
+  std::optional<std::chrono::system_clock::time_point> since;
+  std::optional<std::chrono::system_clock::time_point> until;
+  std::string sender;     // substring, case-insensitive
+  std::string recipient;  // substring, case-insensitive
+  std::string rule;       // exact rule id
+  std::string action;
+  std::optional<QuarantineStatus> status;
+  std::size_t limit = 50;
+  std::size_t offset = 0;
+};
+
+// A decrypted entry.
+struct QuarantinedMessage {
+  QuarantineSummary summary;
+  Envelope envelope;
+  nlohmann::json record;  // id, time, envelope, verdict (as stored)
+  std::vector<std::string> removed_recipients;  // dropped by the verdict; not to be released to
+  std::string message;    // the original message, as the MTA sent it
+};
+
+class QuarantineStore {
+ public:
+  QuarantineStore(std::filesystem::path directory, SecretKey key);
+  ~QuarantineStore();
+  QuarantineStore(const QuarantineStore&) = delete;
+  QuarantineStore& operator=(const QuarantineStore&) = delete;
+
+  // Creates the directory (0700) when missing, checks it is writable and
+  // opens the index.
+  Status open();
+  // Durable before it returns; an error leaves no entry behind.
+  Status store(const std::string& id, const Envelope& envelope, const Verdict& verdict,
+               const MessageSpool& message, std::chrono::system_clock::time_point when);
+
+  Result<std::vector<QuarantineSummary>> list(const QuarantineFilter& filter) const;
+  Result<QuarantinedMessage> load(const std::string& id) const;
+  // The review status the index records; nullopt when it knows no such entry.
+  Result<std::optional<QuarantineStatus>> status(const std::string& id) const;
+  Status set_status(const std::string& id, QuarantineStatus status);
+  // Removes the file and marks the index entry deleted.
+  Status remove(const std::string& id);
+  // Removes entries older than `cutoff`; returns their ids.
+  Result<std::vector<std::string>> purge(std::chrono::system_clock::time_point cutoff);
+  // Rebuilds the index from the entry files.
+  Result<std::size_t> reindex();
+
+  // Single-use release tokens: recorded when issued, consumed once when
+  // the released message passes the milter.
+  Status record_release_token(const std::string& nonce, const std::string& id,
+                              std::chrono::system_clock::time_point expires);
+  // true exactly once for a recorded, unexpired token; false when unknown
+  // or already used.
+  Result<bool> consume_release_token(const std::string& nonce, std::chrono::system_clock::time_point now);
+
+  const std::filesystem::path& directory() const { return directory_; }
+
+ private:
+  struct Index;
+  std::filesystem::path directory_;
+  SecretKey key_;
+  std::unique_ptr<Index> index_;
+};
+
+}  // namespace privmilter

@@ -1,0 +1,135 @@
+// privmilterctl quarantine release: hands a reviewed message back to the
+// MTA with a single-use release token, so that the milter lets exactly
+// this message through once.
+
+#include <fcntl.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <iostream>
+
+#include "privmilter/file_io.h"
+#include "privmilter/release_token.h"
+#include "privmilter/smtp_client.h"
+#include "privmilter/key_file.h"
+#include "privmilter/unique_fd.h"
+#include "quarantine_commands.h"
+#include "quarantine_context.h"
+
+namespace privmilter::tools {
+
+namespace {
+
+bool same_address(const std::string& a, const std::string& b) {
+  return a.size() == b.size() &&
+         std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) { return std::tolower(x) == std::tolower(y); });
+}
+
+// The original recipients minus those the verdict removed.
+std::vector<std::string> release_recipients(const QuarantinedMessage& entry) {
+  std::vector<std::string> out;
+  for (const auto& recipient : entry.envelope.recipients) {
+    const bool removed = std::any_of(entry.removed_recipients.begin(), entry.removed_recipients.end(),
+                                     [&](const std::string& r) { return same_address(r, recipient); });
+    if (!removed) out.push_back(recipient);
+  }
+  return out;
+}
+
+// The header goes first, in the message's own line-end convention.
+std::string with_release_header(const std::string& message, const std::string& token_value) {
+  const auto first_end = message.find('\n');
+  const bool crlf = first_end != std::string::npos && first_end > 0 && message[first_end - 1] == '\r';
+  return std::string(kReleaseHeader) + ": " + token_value + (crlf ? "\r\n" : "\n") + message;
+}
+
+Status write_private_file(const std::string& path, const std::string& content) {
+  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
+  if (!fd.valid()) return make_error("cannot create " + path + ": " + errno_text(errno));
+  if (auto written = write_all(fd.get(), content); !written) return written;
+  if (::fsync(fd.get()) != 0) return make_error("fsync of " + path + " failed: " + errno_text(errno));
+  return {};
+}
+
+}  // namespace
+
+int run_quarantine_release(const std::string& config_path, const QuarantineReleaseOptions& options) {
+  if (options.reason.empty()) {
+    print_error("release needs --reason");
+    return kExitCannotRun;
+  }
+  auto context = open_quarantine(config_path, true);
+  if (!context) return kExitCannotRun;
+  auto release_key = load_key_file(context->config.release.key_file);
+  if (!release_key) {
+    print_error(release_key.error().message);
+    return kExitCannotRun;
+  }
+  auto entry = context->store->load(options.id);
+  if (!entry) {
+    print_error(entry.error().message);
+    return kExitRefused;
+  }
+  if (entry->summary.status != QuarantineStatus::held && !options.force) {
+    print_error("entry " + options.id + " is " + std::string(to_string(entry->summary.status)) +
+                ", not held (--force releases it again)");
+    return kExitRefused;
+  }
+  const std::vector<std::string> recipients = options.to.empty() ? release_recipients(*entry) : options.to;
+  if (recipients.empty()) {
+    print_error("entry " + options.id + " has no recipient left to release to (name them with --to)");
+    return kExitRefused;
+  }
+
+  const auto now = std::chrono::system_clock::now();
+  const auto token = make_release_token(options.id, release_message_body(entry->message),
+                                        now + std::chrono::minutes(context->config.release.token_lifetime_minutes));
+  const std::string message = with_release_header(entry->message, format_release_token(token, *release_key));
+  // Recorded first: the milter must know the token when the message arrives.
+  if (auto recorded = context->store->record_release_token(token.nonce, options.id, token.expires); !recorded) {
+    print_error(recorded.error().message);
+    return kExitCannotRun;
+  }
+
+  nlohmann::json event{{"action", "release"},       {"id", options.id},
+                       {"by", reviewer_name(options.by)}, {"reason", options.reason},
+                       {"to", recipients},           {"nonce", token.nonce}};
+  if (options.force) event["force"] = true;
+  int exit_code = kExitOk;
+  if (!options.output.empty()) {
+    if (auto written = write_private_file(options.output, message); !written) {
+      print_error(written.error().message);
+      return kExitCannotRun;
+    }
+    event["output"] = options.output;
+    std::cout << "entry " << options.id << " written with its release token to " << options.output << std::endl;
+  } else {
+    SmtpDelivery delivery;
+    delivery.sender = entry->envelope.sender;
+    delivery.recipients = recipients;
+    delivery.message = message;
+    auto sent = send_smtp(context->config.mta, delivery);
+    if (!sent) {
+      event["result"] = "failed";
+      event["error"] = sent.error().message;
+      (void)audit_reviewer_action(*context, std::move(event));
+      print_error("the MTA did not take entry " + options.id + ": " + sent.error().message);
+      return sent.error().message.starts_with("permanent") ? kExitRefused : kExitCannotRun;
+    }
+    event["mta_reply"] = *sent;
+    std::cout << "entry " << options.id << " released to " << recipients.size() << " recipient(s): " << *sent
+              << std::endl;
+  }
+  // Released once the message left our hands, so it is not released twice
+  // by accident (the --output file is as good as sent).
+  if (auto marked = context->store->set_status(options.id, QuarantineStatus::released); !marked) {
+    print_error("released, but the index was not updated: " + marked.error().message);
+    exit_code = kExitCannotRun;
+  }
+  event["result"] = options.output.empty() ? "sent" : "written";
+  if (!audit_reviewer_action(*context, std::move(event))) exit_code = kExitCannotRun;
+  return exit_code;
+}
+
+}  // namespace privmilter::tools
