@@ -37,6 +37,15 @@ bool parse_action(std::string_view text, Action& out) {
   return false;
 }
 
+std::string_view to_string(EncryptFallback fallback) {
+  switch (fallback) {
+    case EncryptFallback::quarantine: return "quarantine";
+    case EncryptFallback::route: return "route";
+    case EncryptFallback::reject: return "reject";
+  }
+  return "quarantine";
+}
+
 std::string_view to_string(Disposition disposition) {
   switch (disposition) {
     case Disposition::accept: return "accept";

@@ -134,7 +134,8 @@ struct Rule {
   std::vector<HeaderField> headers;  // tag
   std::string subject_prefix;        // tag
   std::optional<SmtpReply> reply;    // reject, reject_unless_confirmed, remove_recipients
-  std::string route;                 // route: the gateway name the MTA maps to a transport
+  std::string route;                 // route, encrypt with fallback route: the gateway name the MTA maps to a transport
+  EncryptFallback encrypt_fallback = EncryptFallback::quarantine;  // encrypt: when a certificate is missing
   bool monitor = false;              // record what would happen, enforce nothing
   bool notify_sender = false;
   std::vector<std::string> notify_also;

@@ -180,6 +180,11 @@ Verdict evaluate(const Policy& policy, const MessageFacts& facts, const Envelope
   for (const FiredRule& fired : verdict.fired) {
     if (is_enforced(fired)) apply_side_effects(policy, fired, verdict, prefixes);
   }
+  if (verdict.action == Action::encrypt && outcome.deciding != nullptr) {
+    const Rule& deciding = rule_named(policy, outcome.deciding->rule_id);
+    verdict.encrypt_fallback = deciding.encrypt_fallback;
+    if (deciding.encrypt_fallback == EncryptFallback::route) verdict.route = deciding.route;
+  }
   if (confirmation) verdict.confirmation = Confirmation{confirmation->justification};
   verdict.new_subject = edited_subject(facts.subject, prefixes, confirmation);
 

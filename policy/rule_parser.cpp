@@ -147,16 +147,27 @@ void parse_notify(const YAML::Node& node, Rule& rule) {
   }
 }
 
-// Which of the action-specific keys each action takes.
+EncryptFallback parse_encrypt_fallback(const YAML::Node& node) {
+  const std::string text = read_string(node, "fallback");
+  for (const EncryptFallback fallback : {EncryptFallback::quarantine, EncryptFallback::route, EncryptFallback::reject}) {
+    if (text == to_string(fallback)) return fallback;
+  }
+  fail_at(node, "unknown fallback " + in_quotes(text) + " (expected quarantine, route or reject)");
+}
+
+// Which of the action-specific keys each action takes. An encrypt rule
+// names a gateway only for its route fallback (checked when parsing it).
 void check_action_keys(const MapReader& fields, const Rule& rule) {
   const bool tags = rule.action == Action::tag;
   const bool replies = rule.action == Action::reject || rule.action == Action::reject_unless_confirmed ||
                        rule.action == Action::remove_recipients;
-  const std::array<std::pair<std::string_view, bool>, 5> keys = {{{"header", tags},
+  const bool encrypts = rule.action == Action::encrypt;
+  const std::array<std::pair<std::string_view, bool>, 6> keys = {{{"header", tags},
                                                                    {"headers", tags},
                                                                    {"subject_prefix", tags},
                                                                    {"reply", replies},
-                                                                   {"route", rule.action == Action::route}}};
+                                                                   {"route", rule.action == Action::route || encrypts},
+                                                                   {"fallback", encrypts}}};
   for (const auto& [key, allowed] : keys) {
     const auto present = fields.find(key);
     if (present && !allowed) {
@@ -171,7 +182,7 @@ void check_action_keys(const MapReader& fields, const Rule& rule) {
 Rule parse_rule(const YAML::Node& node, ConditionContext& context) {
   const MapReader fields(node, "rule",
                          {"id", "description", "when", "except", "action", "header", "headers", "subject_prefix",
-                          "reply", "route", "monitor", "notify"});
+                          "reply", "route", "fallback", "monitor", "notify"});
   Rule rule;
   rule.id = read_identifier(fields.require("id"), "rule id");
   if (const auto description = fields.find("description")) {
@@ -200,6 +211,19 @@ Rule parse_rule(const YAML::Node& node, ConditionContext& context) {
       break;
     case Action::route:
       rule.route = read_identifier(fields.require("route"), "route (the gateway name)");
+      break;
+    case Action::encrypt:
+      if (const auto fallback = fields.find("fallback")) {
+        rule.encrypt_fallback = parse_encrypt_fallback(*fallback);
+        if (rule.encrypt_fallback == EncryptFallback::route) {
+          const auto route = fields.find("route");
+          if (!route) fail_at(*fallback, "fallback: route needs 'route', the encryption gateway's name");
+          rule.route = read_identifier(*route, "route (the gateway name)");
+        }
+      }
+      if (const auto route = fields.find("route"); route && rule.encrypt_fallback != EncryptFallback::route) {
+        fail_at(*route, "'route' belongs to an encrypt rule only with fallback: route");
+      }
       break;
     case Action::remove_recipients:
       // Without a recipient condition it would remove everyone: a reject

@@ -1,6 +1,7 @@
 #pragma once
 // Reading one entry of `rules:`: its conditions, action and the action's
-// settings (headers and subject prefix, reply, gateway, notification).
+// settings (headers and subject prefix, reply, gateway, encrypt fallback,
+// notification).
 // Throws PolicySyntaxError (yaml_reader.h).
 
 #include <yaml-cpp/yaml.h>

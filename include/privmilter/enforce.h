@@ -1,17 +1,22 @@
 #pragma once
-// Carrying out a verdict: the quarantine store, the audit log, and the
-// enforcer that turns a Verdict into MTA edits plus those side effects.
+// Carrying out a verdict: the enforcer turns a Verdict into MTA edits plus
+// the side effects that go with it (quarantine, S/MIME, notification,
+// audit record).
 
 #include <chrono>
-#include <filesystem>
-#include <mutex>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "privmilter/audit.h"
+#include "privmilter/config.h"
 #include "privmilter/envelope.h"
 #include "privmilter/mta_edits.h"
+#include "privmilter/notify.h"
+#include "privmilter/quarantine.h"
 #include "privmilter/result.h"
+#include "privmilter/smime.h"
 #include "privmilter/spool.h"
 #include "privmilter/verdict.h"
 
@@ -21,57 +26,23 @@ namespace privmilter {
 // Quoted to senders in replies and notifications, and keys the quarantine.
 std::string make_reference_id(std::chrono::system_clock::time_point now);
 
-// Messages held for security review. Each entry is two files: <id>.eml (the
-// original message) and <id>.json (envelope, verdict, evidence). Both are
-// written to a temporary name, fsynced, renamed and the directory fsynced;
-// the .json is renamed last and marks the entry complete.
-class QuarantineStore {
- public:
-  explicit QuarantineStore(std::filesystem::path directory);
-
-  // Creates the directory (0700) when missing and checks it is writable.
-  Status open();
-  Status store(const std::string& id, const Envelope& envelope, const Verdict& verdict,
-               const MessageSpool& message, std::chrono::system_clock::time_point when);
-
-  const std::filesystem::path& directory() const { return directory_; }
-
- private:
-  std::filesystem::path directory_;
+// The certificates encryption uses; part of the reloadable configuration.
+struct SmimeContext {
+  std::optional<CertificateDirectory> certificates;  // absent: every encrypt takes its fallback
+  std::shared_ptr<const Certificate> escrow;         // may be null
 };
 
-// One record per decision on an outgoing message.
-struct AuditRecord {
-  std::chrono::system_clock::time_point time;
-  std::string reference;
-  std::string queue_id;
-  std::string sender;
-  std::vector<std::string> recipients;
-  std::string action;        // verdict action
-  std::string disposition;   // what the MTA was told
-  Verdict verdict;           // rules, masked evidence, removals, confirmation; never the subject
-  std::string quarantine_id;
-  std::string error;  // why enforcement failed, when it did
+// Loads the certificate directory and escrow certificate the settings name
+// (either may be absent). An unreadable file, or an escrow certificate no
+// mail can be encrypted to, is an error naming the file.
+Result<SmimeContext> load_smime_context(const SmimeSettings& settings);
+
+// What the enforcer needs that may change on reload.
+struct EnforcementContext {
+  const SmimeContext* smime = nullptr;
+  const NotifySettings* notify = nullptr;
+  std::string firm_name;
 };
-
-// Append-only JSON-lines log. Thread-safe.
-class AuditLog {
- public:
-  explicit AuditLog(std::filesystem::path path);
-  ~AuditLog();
-  AuditLog(const AuditLog&) = delete;
-  AuditLog& operator=(const AuditLog&) = delete;
-
-  Status open();
-  Status append(const AuditRecord& record);
-
- private:
-  std::filesystem::path path_;
-  std::mutex mutex_;
-  int fd_ = -1;  // guarded by mutex_
-};
-
-std::string audit_record_to_json(const AuditRecord& record);
 
 struct EnforcementResult {
   MtaEdits edits;
@@ -83,15 +54,25 @@ struct EnforcementResult {
 // the message (quarantine, audit) fails, the result is a tempfail.
 class Enforcer {
  public:
-  Enforcer(QuarantineStore& quarantine, AuditLog& audit) : quarantine_(quarantine), audit_(audit) {}
+  Enforcer(QuarantineStore& quarantine, AuditLog& audit, NotificationSink* notifier = nullptr)
+      : quarantine_(quarantine), audit_(audit), notifier_(notifier) {}
 
-  EnforcementResult enforce(const Envelope& envelope, const Verdict& verdict,
-                            const MessageSpool& message,
-                            std::chrono::system_clock::time_point now) const;
+  EnforcementResult enforce(const Envelope& envelope, const Verdict& verdict, const MessageSpool& message,
+                            std::chrono::system_clock::time_point now,
+                            const EnforcementContext& context = {}) const;
+
+  QuarantineStore& quarantine() const { return quarantine_; }
+  AuditLog& audit() const { return audit_; }
 
  private:
+  // Tells the sender and compliance, when the verdict asks for it, what
+  // became of the message; a failure is logged and changes nothing.
+  void notify(const Envelope& envelope, const Verdict& verdict, const EnforcementResult& result,
+              const std::string& outcome, const EnforcementContext& context) const;
+
   QuarantineStore& quarantine_;
   AuditLog& audit_;
+  NotificationSink* notifier_;
 };
 
 }  // namespace privmilter

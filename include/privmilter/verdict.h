@@ -77,6 +77,11 @@ struct Confirmation {
   std::string justification;
 };
 
+// What an encrypt verdict becomes when a recipient has no usable
+// certificate: never sent in clear by accident.
+enum class EncryptFallback { quarantine, route, reject };
+std::string_view to_string(EncryptFallback fallback);
+
 struct RecipientVerdict {
   std::string address;
   Action action = Action::accept;  // remove_recipients, or the message's action
@@ -93,7 +98,8 @@ struct Verdict {
   std::optional<std::string> new_subject;       // decoded UTF-8; set when tagging or a
                                                 // confirmation changes the subject
   std::optional<SmtpReply> reply;               // for reject and reject_unless_confirmed
-  std::string route;                            // the gateway, for route
+  std::string route;                            // the gateway, for route (and a route fallback)
+  EncryptFallback encrypt_fallback = EncryptFallback::quarantine;  // of the deciding encrypt rule
   bool notify_sender = false;
   std::vector<std::string> notify_also;         // further addresses to notify (compliance)
   std::optional<Confirmation> confirmation;
