@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <memory>
@@ -20,7 +21,11 @@ std::atomic<const Engine*> g_engine{nullptr};
 
 // Only the modifications the enforcer can ask for; an MTA that is told a
 // filter may change bodies or recipients has to be prepared for it.
-constexpr unsigned long kFilterActions = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_DELRCPT | SMFIF_SETSYMLIST;
+constexpr unsigned long kFilterActions =
+    SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_CHGBODY | SMFIF_DELRCPT | SMFIF_SETSYMLIST;
+
+// libmilter sends a replaced body to the MTA in pieces of at most this size.
+constexpr std::size_t kBodyChunk = 64 * 1024;
 
 sfsistat on_error_status() {
   const Engine* engine = g_engine.load();
@@ -200,6 +205,29 @@ sfsistat xx_body(SMFICTX* ctx, unsigned char* chunk, size_t length) {
 }
 
 sfsistat apply_edits(SMFICTX* ctx, const MtaEdits& edits) {
+  // A delivery that cannot be edited as decided (encryption, removed token,
+  // deleted routing field) must not happen half-edited: keep the message.
+  for (const auto& change : edits.change_headers) {
+    std::string name = change.name;
+    std::string value = change.value.value_or(std::string());
+    if (smfi_chgheader(ctx, name.data(), static_cast<int>(change.occurrence),
+                       change.value ? value.data() : nullptr) != MI_SUCCESS) {
+      spdlog::error("the MTA refused to change header {}; deferring the message", change.name);
+      return SMFIS_TEMPFAIL;
+    }
+  }
+  if (edits.replace_body) {
+    const std::string& body = *edits.replace_body;
+    for (std::size_t offset = 0; offset < body.size() || offset == 0; offset += kBodyChunk) {
+      const std::size_t length = std::min(kBodyChunk, body.size() - offset);
+      auto* bytes = reinterpret_cast<unsigned char*>(const_cast<char*>(body.data() + offset));
+      if (smfi_replacebody(ctx, bytes, static_cast<int>(length)) != MI_SUCCESS) {
+        spdlog::error("the MTA refused the new body; deferring the message");
+        return SMFIS_TEMPFAIL;
+      }
+      if (body.empty()) break;
+    }
+  }
   for (const auto& header : edits.add_headers) {
     std::string name = header.name;
     std::string value = header.value;

@@ -17,6 +17,8 @@
 #include "logging.h"
 #include "pid_file.h"
 #include "reload_listener.h"
+#include "retention_sweeper.h"
+#include "signal_mask.h"
 #include "reload_status.h"
 #include "snapshot.h"
 #include "privmilter/config.h"
@@ -180,6 +182,15 @@ int run_daemon(const Options& options) {
   std::optional<std::filesystem::path> status_file;
   if (pid_file) status_file = reload_status_path(pid_file->path());
   ReloadListener reload_listener(**engine, status_file);
+  std::optional<RetentionSweeper> retention_sweeper;
+  {
+    const AllSignalsBlocked blocked;
+    if (auto started = (*engine)->start_background_work(); !started) {
+      spdlog::critical("cannot start: {}", started.error().message);
+      return kExitSoftware;
+    }
+    retention_sweeper.emplace(**engine);
+  }
 
   set_engine(engine->get());
   spdlog::info("privmilter {} started on {} (policy {}, {} rules)", kVersion, socket_spec,

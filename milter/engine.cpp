@@ -20,7 +20,20 @@ std::vector<std::string> keep_settings_bound_at_start(const Config& running, Con
   std::vector<std::string> changed;
   keep_running_value("milter.socket", running.socket, loaded.socket, changed);
   keep_running_value("quarantine.directory", running.quarantine_directory, loaded.quarantine_directory, changed);
+  loaded.quarantine.directory = loaded.quarantine_directory;
+  keep_running_value("quarantine.key_file", running.quarantine.key_file, loaded.quarantine.key_file, changed);
   keep_running_value("audit.log", running.audit_log_path, loaded.audit_log_path, changed);
+  loaded.audit.log = loaded.audit_log_path;
+  keep_running_value("audit.key_file", running.audit.key_file, loaded.audit.key_file, changed);
+  keep_running_value("audit.rotate_bytes", running.audit.rotate_bytes, loaded.audit.rotate_bytes, changed);
+  keep_running_value("notify.outbox", running.notify.outbox, loaded.notify.outbox, changed);
+  keep_running_value("notify.max_attempts", running.notify.max_attempts, loaded.notify.max_attempts, changed);
+  keep_running_value("mta.smtp", running.mta.host, loaded.mta.host, changed);
+  if (loaded.mta.port != running.mta.port) {
+    if (changed.empty() || changed.back() != "mta.smtp") changed.emplace_back("mta.smtp");
+    loaded.mta.port = running.mta.port;
+  }
+  keep_running_value("mta.helo", running.mta.helo, loaded.mta.helo, changed);
   keep_running_value("spool.directory", running.spool_directory, loaded.spool_directory, changed);
   keep_running_value("pid_file", running.pid_file, loaded.pid_file, changed);
   return changed;
@@ -34,12 +47,24 @@ std::string joined(const std::vector<std::string>& items) {
 
 }  // namespace
 
-Engine::Engine(std::shared_ptr<const Snapshot> snapshot, std::filesystem::path quarantine_dir,
-               std::filesystem::path audit_path)
-    : snapshot_(std::move(snapshot)),
-      quarantine_(std::move(quarantine_dir)),
-      audit_(std::move(audit_path)),
-      enforcer_(quarantine_, audit_) {}
+Engine::Engine(std::shared_ptr<const Snapshot> snapshot, SecretKey quarantine_key, SecretKey audit_key)
+    : snapshot_(snapshot),
+      quarantine_(snapshot->config->quarantine_directory, std::move(quarantine_key)),
+      audit_(AuditLogOptions{.path = snapshot->config->audit_log_path,
+                             .key = std::move(audit_key),
+                             .rotate_bytes = snapshot->config->audit.rotate_bytes}),
+      notifier_(std::make_unique<Notifier>(snapshot->config->notify, snapshot->config->mta)),
+      enforcer_(quarantine_, audit_, notifier_.get()) {}
+
+Engine::~Engine() = default;
+
+Status Engine::start_background_work() { return notifier_->start(); }
+
+EnforcementContext Engine::enforcement_context(const Snapshot& snapshot) {
+  return EnforcementContext{.smime = snapshot.smime.get(),
+                            .notify = &snapshot.config->notify,
+                            .firm_name = snapshot.config->firm_name};
+}
 
 Result<std::unique_ptr<Engine>> Engine::create(Config config) {
   ConfigSource source{.file = config.source, .socket = std::nullopt, .pid_file = std::nullopt};
@@ -51,7 +76,11 @@ Result<std::unique_ptr<Engine>> Engine::create(Config config, ConfigSource sourc
   if (!loaded) return loaded.error();
   loaded->generation = 1;
   auto snapshot = std::make_shared<const Snapshot>(std::move(loaded).value());
-  auto engine = std::make_unique<Engine>(snapshot, config.quarantine_directory, config.audit_log_path);
+  auto quarantine_key = load_key_file(config.quarantine.key_file);
+  if (!quarantine_key) return quarantine_key.error();
+  auto audit_key = load_key_file(config.audit.key_file);
+  if (!audit_key) return audit_key.error();
+  auto engine = std::make_unique<Engine>(snapshot, std::move(quarantine_key).value(), std::move(audit_key).value());
   engine->source_ = std::move(source);
   engine->last_reload_.generation = snapshot->generation;
   engine->last_reload_.rule_count = rule_count(*snapshot->policy);

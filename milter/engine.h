@@ -49,13 +49,20 @@ class Engine {
   static Result<std::unique_ptr<Engine>> create(Config config, ConfigSource source);
 
   // Prefer create(), which also opens the stores and reports failures.
-  Engine(std::shared_ptr<const Snapshot> snapshot, std::filesystem::path quarantine_dir,
-         std::filesystem::path audit_path);
+  Engine(std::shared_ptr<const Snapshot> snapshot, SecretKey quarantine_key, SecretKey audit_key);
+  ~Engine();
 
   // A message keeps the snapshot current at its MAIL FROM, so a reload
   // never changes the rules halfway through one message.
   std::shared_ptr<const Snapshot> snapshot() const { return snapshot_.load(); }
+  // Starts the notification sender. Separate from create() because the
+  // daemon forks after create(), and a thread does not survive a fork.
+  Status start_background_work();
   const Enforcer& enforcer() const { return enforcer_; }
+  QuarantineStore& quarantine() const { return quarantine_; }
+  AuditLog& audit() const { return audit_; }
+  // What the enforcer needs from `snapshot` for one message.
+  static EnforcementContext enforcement_context(const Snapshot& snapshot);
 
   // Re-reads the configuration source and everything it names into a new
   // snapshot and installs it only if all of it loads; otherwise the running
@@ -78,8 +85,9 @@ class Engine {
   ConfigSource source_;
   mutable std::mutex reload_mutex_;  // one reload at a time; guards last_reload_
   ReloadStatus last_reload_;
-  QuarantineStore quarantine_;
-  AuditLog audit_;
+  mutable QuarantineStore quarantine_;
+  mutable AuditLog audit_;
+  std::unique_ptr<Notifier> notifier_;
   Enforcer enforcer_;
   mutable std::atomic<int> active_connections_{0};
 };

@@ -9,6 +9,7 @@
 #include "logging.h"
 #include "privmilter/json.h"
 #include "reload_status.h"
+#include "signal_mask.h"
 
 namespace privmilter::milter {
 
@@ -51,21 +52,8 @@ Status block_reload_signal() {
 ReloadListener::ReloadListener(Engine& engine, std::optional<std::filesystem::path> status_file)
     : engine_(engine), status_file_(std::move(status_file)) {
   write_status();
-  // The thread starts with every signal blocked: libmilter blocks SIGHUP,
-  // SIGTERM and SIGINT only later, in smfi_main, and only in its own
-  // threads; were they open here, a SIGTERM could land on this thread and
-  // kill the process instead of reaching libmilter's orderly stop.
-  sigset_t all;
-  sigfillset(&all);
-  sigset_t previous;
-  ::pthread_sigmask(SIG_SETMASK, &all, &previous);
-  try {
-    thread_ = std::thread([this] { run(); });
-  } catch (...) {
-    ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
-    throw;
-  }
-  ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+  const AllSignalsBlocked blocked;
+  thread_ = std::thread([this] { run(); });
 }
 
 void ReloadListener::stop() {

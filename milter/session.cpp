@@ -5,6 +5,9 @@
 #include <chrono>
 
 #include "privmilter/pipeline.h"
+#include "privmilter/release_gate.h"
+#include "privmilter/release_token.h"
+#include "privmilter/strings.h"
 
 namespace privmilter::milter {
 
@@ -31,6 +34,17 @@ MtaEdits failure_edits_for(const Config& config, const std::string& reason) {
   edits.disposition = Disposition::tempfail;
   edits.reply = SmtpReply{"451", "4.3.0", "Message deferred: " + reason};
   return edits;
+}
+
+// Deleted from the highest occurrence down, so that the numbering of the
+// ones still to delete does not depend on how the MTA counts deleted fields.
+void delete_fields(std::string_view name, std::size_t count, std::vector<HeaderChange>& changes) {
+  for (std::size_t i = count; i > 0; --i) changes.push_back({std::string(name), i, std::nullopt});
+}
+
+void delete_routing_fields(const MessageState& message, std::vector<HeaderChange>& changes) {
+  delete_fields(kDeliveryHeaderName, message.delivery_fields, changes);
+  delete_fields(kRouteHeaderName, message.route_fields, changes);
 }
 
 }  // namespace
@@ -95,20 +109,20 @@ StageReply Connection::on_rcpt(std::string_view recipient) {
 
 StageReply Connection::on_data() {
   if (!message_) return fail("DATA", "DATA without a message");
-  if (!is_outgoing()) {
-    message_.reset();
-    return StageReply::accept;
-  }
+  // Mail that stays inside is not judged, but its headers are still read:
+  // a released message may be addressed to a colleague and its release
+  // token must not reach the mailbox.
+  if (!is_outgoing()) message_->inspect = false;
   return StageReply::proceed;
 }
 
 StageReply Connection::on_header(std::string_view name, std::string_view value) {
   if (!message_) return fail("header", "header without a message");
   // Some MTAs skip the DATA stage; decide at the first header instead.
-  if (message_->header_count == 0 && !is_outgoing()) {
-    message_.reset();
-    return StageReply::accept;
-  }
+  if (message_->header_count == 0 && !is_outgoing()) message_->inspect = false;
+  if (iequals(name, kReleaseHeader)) message_->release_tokens.emplace_back(trim(value));
+  if (iequals(name, kDeliveryHeaderName)) message_->delivery_fields += 1;
+  if (iequals(name, kRouteHeaderName)) message_->route_fields += 1;
   const auto& limits = message_->snapshot->config->session_limits;
   message_->header_count += 1;
   message_->header_bytes += name.size() + value.size() + 4;
@@ -123,7 +137,8 @@ StageReply Connection::on_header(std::string_view name, std::string_view value) 
 
 StageReply Connection::on_end_of_headers() {
   if (!message_) return fail("end of headers", "end of headers without a message");
-  if (message_->header_count == 0 && !is_outgoing()) {
+  if (message_->header_count == 0 && !is_outgoing()) message_->inspect = false;
+  if (!message_->inspect && message_->release_tokens.empty()) {
     message_.reset();
     return StageReply::accept;
   }
@@ -154,6 +169,15 @@ MtaEdits Connection::on_end_of_message(std::string_view queue_id) {
     }
   }
 
+  std::vector<HeaderChange> strip;
+  delete_fields(kReleaseHeader, message.release_tokens.size(), strip);
+  if (!message.release_tokens.empty()) {
+    // Without an answer here the token was refused: the message is judged
+    // like any other below.
+    if (auto answered = finish_release(message, strip)) return std::move(*answered);
+  }
+  delete_routing_fields(message, strip);
+
   const auto& snapshot = *message.snapshot;
   auto decision = decide(message.envelope, message.spool, *snapshot.policy, snapshot.directory,
                          snapshot.config->content_limits);
@@ -162,12 +186,49 @@ MtaEdits Connection::on_end_of_message(std::string_view queue_id) {
     return failure_edits_for(*snapshot.config, "message could not be inspected");
   }
   const auto& verdict = decision->verdict;
-  auto result = engine_.enforcer().enforce(message.envelope, verdict, message.spool, std::chrono::system_clock::now());
+  auto result = engine_.enforcer().enforce(message.envelope, verdict, message.spool, std::chrono::system_clock::now(),
+                                           Engine::enforcement_context(snapshot));
+  if (result.edits.disposition == Disposition::accept && !strip.empty()) {
+    strip.insert(strip.end(), result.edits.change_headers.begin(), result.edits.change_headers.end());
+    result.edits.change_headers = std::move(strip);
+  }
   spdlog::info("queue {}: from=<{}> nrcpt={} action={} rule={} disposition={} ref={}", message.envelope.queue_id,
                message.envelope.sender, message.envelope.recipients.size(), to_string(verdict.action),
                verdict.deciding_rule.empty() ? "-" : verdict.deciding_rule, to_string(result.edits.disposition),
                result.reference);
   return std::move(result.edits);
+}
+
+// A message carrying a release token. An accepted release passes without
+// inspection; a refused one that is not outgoing passes with the token
+// removed; for a refused outgoing one there is no answer yet.
+std::optional<MtaEdits> Connection::finish_release(MessageState& message, std::vector<HeaderChange>& strip) {
+  MtaEdits edits;
+  auto content = message.spool.read_all();
+  if (!content) {
+    spdlog::error("queue {}: {}", message.envelope.queue_id, content.error().message);
+    return failure_edits_for(*message.snapshot->config, "spool unavailable");
+  }
+  auto check = check_release(message.release_tokens, *content, message.envelope, message.snapshot->release_key,
+                             engine_.quarantine(), engine_.audit(), std::chrono::system_clock::now());
+  if (!check) {
+    // Unrecorded, so not carried out: the MTA keeps the message.
+    spdlog::error("queue {}: {}; deferring", message.envelope.queue_id, check.error().message);
+    edits.disposition = Disposition::tempfail;
+    edits.reply = SmtpReply{"451", "4.3.0", "Message deferred: release could not be recorded, try again later"};
+    return edits;
+  }
+  if (check->accepted) {
+    delete_routing_fields(message, strip);
+    edits.change_headers = std::move(strip);
+    edits.add_headers.push_back({"X-Privmilter-Released", check->quarantine_id});
+    return edits;
+  }
+  if (!message.inspect) {
+    edits.change_headers = std::move(strip);
+    return edits;
+  }
+  return std::nullopt;
 }
 
 }  // namespace privmilter::milter

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "engine.h"
 #include "privmilter/envelope.h"
@@ -32,6 +33,14 @@ struct MessageState {
   std::size_t header_count = 0;
   std::size_t header_bytes = 0;
   bool headers_ended = false;
+  // False for mail that is not outgoing: it is read only as far as the
+  // headers, for a release token, and never judged.
+  bool inspect = true;
+  std::vector<std::string> release_tokens;  // values of X-Privmilter-Release fields
+  // Fields that steer the MTA's delivery, counted so that copies a sender
+  // wrote can be deleted: only privmilter may set them.
+  std::size_t delivery_fields = 0;
+  std::size_t route_fields = 0;
 };
 
 class Connection {
@@ -64,6 +73,7 @@ class Connection {
   std::shared_ptr<const Config> config_in_force() const;
   StageReply fail(std::string_view stage, const std::string& reason);
   bool is_outgoing() const;
+  std::optional<MtaEdits> finish_release(MessageState& message, std::vector<HeaderChange>& strip);
 
   const Engine& engine_;
   std::string client_name_;

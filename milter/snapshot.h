@@ -13,6 +13,8 @@
 
 #include "privmilter/config.h"
 #include "privmilter/directory.h"
+#include "privmilter/enforce.h"
+#include "privmilter/key_file.h"
 #include "privmilter/policy.h"
 #include "privmilter/result.h"
 
@@ -22,6 +24,10 @@ struct Snapshot {
   std::shared_ptr<const Config> config;
   std::shared_ptr<const Policy> policy;
   Directory directory;
+  // Recipients' certificates and the escrow certificate for encrypt verdicts.
+  std::shared_ptr<const SmimeContext> smime;
+  // Verifies the release tokens of reviewed messages coming back through.
+  SecretKey release_key;
   std::uint64_t generation = 0;  // 1 for the snapshot loaded at start, +1 per successful reload
 };
 
@@ -38,7 +44,7 @@ struct ConfigSource {
 Result<Config> load_config(const ConfigSource& source);
 
 // Loads everything the configuration names (policy, firm directory; see
-// load_policy_bundle) into a snapshot of generation 0; the engine numbers
+// load_policy_bundle; certificates, release key) into a snapshot of generation 0; the engine numbers
 // the snapshots it installs. Errors name the file and line.
 Result<Snapshot> load_snapshot(const Config& config);
 

@@ -15,7 +15,9 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   const std::vector<Subcommand> subcommands{add_scan_command(app), add_check_policy_command(app),
                                           add_test_policy_command(app), add_extract_command(app),
-                                          add_reload_command(app)};
+                                          add_reload_command(app), add_keygen_command(app),
+                                          add_quarantine_command(app), add_audit_command(app),
+                                          add_report_command(app)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -29,7 +29,7 @@ TEST_F(DaemonTest, CheckNamesTheBrokenConfigurationLine) {
   write_config("on_error: sometimes\n");
   auto result = run(std::string(PRIVMILTER_DAEMON_PATH) + " -n -c " + path("privmilter.yaml").string());
   EXPECT_EQ(result.exit_code, 78);
-  EXPECT_NE(result.output.find("privmilter.yaml:7: on_error must be tempfail or accept"), std::string::npos)
+  EXPECT_NE(result.output.find("privmilter.yaml:8: on_error must be tempfail or accept"), std::string::npos)
       << result.output;
 }
 

@@ -10,10 +10,12 @@
 #include <filesystem>
 #include <fstream>
 #include <optional>
+#include <random>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "command_output.h"
 #include "support/child_process.h"
 #include "support/milter_client.h"
 
@@ -50,13 +52,29 @@ class DaemonTest : public ::testing::Test {
 
   std::filesystem::path path(const std::string& name) const { return dir_->path() / name; }
 
+  // A fresh random key per purpose, mode 0600, as privmilterctl keygen makes.
+  void write_keys() const {
+    std::filesystem::create_directories(path("keys"));
+    std::random_device random;
+    for (const char* name : {"quarantine.key", "audit.key", "release.key"}) {
+      const auto file = path("keys") / name;
+      if (std::filesystem::exists(file)) continue;
+      std::string hex;
+      for (int i = 0; i < 64; ++i) hex += "0123456789abcdef"[random() % 16];
+      std::ofstream(file) << hex << "\n";
+      std::filesystem::permissions(file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    }
+  }
+
   void write_config(const std::string& extra = "") const {
+    write_keys();
     std::ofstream out(path("privmilter.yaml"));
     out << "milter: {socket: 'unix:" << path("privmilter.sock").string() << "'}\n"
         << "firm: {name: Example Law LLP, internal_domains: [examplelaw.com], internal_networks: [10.0.0.0/8]}\n"
         << "policy: " << (std::filesystem::exists(path("policy.yaml")) ? "policy.yaml" : "policy") << "\n"
-        << "quarantine: {directory: quarantine}\n"
-        << "audit: {log: audit/audit.log}\n"
+        << "quarantine: {directory: quarantine, key_file: keys/quarantine.key}\n"
+        << "audit: {log: audit/audit.log, key_file: keys/audit.key}\n"
+        << "release: {key_file: keys/release.key}\n"
         << "spool: {directory: spool, memory_threshold: 65536}\n"
         << extra
         // Last, so that the lines above keep the numbers tests expect in errors.
@@ -102,6 +120,15 @@ class DaemonTest : public ::testing::Test {
     std::istringstream in(read_text(path("audit/audit.log")));
     for (std::string line; std::getline(in, line);) lines.push_back(nlohmann::json::parse(line));
     return lines;
+  }
+
+  // A quarantine entry as privmilterctl shows it, with the decrypted message.
+  nlohmann::json quarantine_entry(const std::string& id) const {
+    const auto output = run_command(std::string(PRIVMILTERCTL_PATH) + " quarantine show " + id +
+                                    " --message --format json --by integration-test -c " +
+                                    path("privmilter.yaml").string());
+    EXPECT_EQ(output.exit_code, 0) << output.output;
+    return output.exit_code == 0 ? nlohmann::json::parse(output.output) : nlohmann::json::object();
   }
 
   std::vector<std::filesystem::path> quarantined(const std::string& extension) const {

@@ -48,7 +48,7 @@ TEST_F(DaemonTest, NegotiatesOnlyTheStagesAndMacrosItUses) {
   EXPECT_TRUE(negotiation.has_action(SMFIF_ADDHDRS));
   EXPECT_TRUE(negotiation.has_action(SMFIF_CHGHDRS));  // subject prefix, confirmation tag
   EXPECT_TRUE(negotiation.has_action(SMFIF_DELRCPT));  // remove_recipients
-  EXPECT_FALSE(negotiation.has_action(SMFIF_CHGBODY));
+  EXPECT_TRUE(negotiation.has_action(SMFIF_CHGBODY));  // S/MIME encryption
   EXPECT_FALSE(negotiation.has_action(SMFIF_ADDRCPT));
   ASSERT_TRUE(negotiation.requested_macros.contains(SMFIM_ENVFROM));
   EXPECT_NE(negotiation.requested_macros.at(SMFIM_ENVFROM).find("{auth_authen}"), std::string::npos);
@@ -77,13 +77,14 @@ TEST_F(DaemonTest, InboundMailIsAcceptedAtMailFromAndNotLogged) {
   EXPECT_FALSE(std::filesystem::exists(path("audit/audit.log")) && !read_text(path("audit/audit.log")).empty());
 }
 
-TEST_F(DaemonTest, InternalOnlyMailIsAcceptedAtDataWithoutWallRules) {
+// Its headers are still read, for a release token, but the body is not.
+TEST_F(DaemonTest, InternalOnlyMailIsAcceptedAfterItsHeadersWithoutWallRules) {
   std::ofstream(path("policy.yaml")) << "version: 1\nrules:\n  - id: hold\n    action: quarantine\n";
   start_daemon();
   auto result = send(outgoing({"bob@examplelaw.com", "carol@ny.examplelaw.com"}), kPrivileged);
-  EXPECT_EQ(result.decided_at, miltertest::Stage::data);
+  EXPECT_EQ(result.decided_at, miltertest::Stage::eoh);
   EXPECT_EQ(result.verdict.kind, ReplyKind::accept);
-  EXPECT_TRUE(quarantined(".eml").empty());
+  EXPECT_TRUE(quarantined(".pmq").empty());
 }
 
 // The bundled policy has ethical-wall rules, which apply between
@@ -94,7 +95,7 @@ TEST_F(DaemonTest, InternalMailIsInspectedForEthicalWalls) {
   EXPECT_EQ(result.decided_at, miltertest::Stage::eom);
   EXPECT_EQ(result.verdict.kind, ReplyKind::continue_);  // delivered
   EXPECT_TRUE(result.modifications.empty());
-  EXPECT_TRUE(quarantined(".eml").empty());
+  EXPECT_TRUE(quarantined(".pmq").empty());
 }
 
 TEST_F(DaemonTest, PrivilegedExternalMessageIsQuarantinedExactly) {
@@ -102,20 +103,45 @@ TEST_F(DaemonTest, PrivilegedExternalMessageIsQuarantinedExactly) {
   auto result = send(outgoing({"bob@client.example", "carol@examplelaw.com"}), kPrivileged);
   EXPECT_EQ(result.decided_at, miltertest::Stage::eom);
   EXPECT_EQ(result.verdict.kind, ReplyKind::discard);
-  auto messages = quarantined(".eml");
+  auto messages = quarantined(".pmq");
   ASSERT_EQ(messages.size(), 1u);
-  const std::string stored = read_text(messages[0]);
-  EXPECT_NE(stored.find("Subject: Draft settlement\r\n"), std::string::npos);
-  EXPECT_NE(stored.find("\r\n\r\nPRIVILEGED & CONFIDENTIAL\r\n"), std::string::npos);
-  auto record = nlohmann::json::parse(read_text(messages[0].replace_extension(".json")));
-  EXPECT_EQ(record["envelope"]["recipients"].size(), 2u);
-  EXPECT_EQ(record["verdict"]["deciding_rule"], "privileged-unencrypted-external");
+  // Encrypted at rest: the file holds neither the text nor the envelope.
+  EXPECT_EQ(read_text(messages[0]).find("PRIVILEGED"), std::string::npos);
+  EXPECT_EQ(read_text(messages[0]).find("alice@examplelaw.com"), std::string::npos);
   auto lines = audit_lines();
   ASSERT_EQ(lines.size(), 1u);
   EXPECT_EQ(lines[0]["disposition"], "discard");
+  const auto record = quarantine_entry(messages[0].stem().string());
   EXPECT_EQ(lines[0]["quarantine_id"], record["id"]);
+  const std::string stored = record["message"];
+  EXPECT_NE(stored.find("Subject: Draft settlement\r\n"), std::string::npos);
+  EXPECT_NE(stored.find("\r\n\r\nPRIVILEGED & CONFIDENTIAL\r\n"), std::string::npos);
+  EXPECT_EQ(record["envelope"]["recipients"].size(), 2u);
+  EXPECT_EQ(record["verdict"]["deciding_rule"], "privileged-unencrypted-external");
   // Evidence names the policy's phrase, never the message text around it.
   EXPECT_EQ(read_text(path("audit/audit.log")).find("settlement figure"), std::string::npos);
+}
+
+// The quarantine cannot take the message (here its directory has become a
+// file; a full or read-only disk fails the same way): the MTA is told to
+// try again, so it keeps the message, and the next attempt is held.
+TEST_F(DaemonTest, AnUnwritableQuarantineDefersAndLosesNothing) {
+  start_daemon();
+  std::filesystem::rename(path("quarantine"), path("quarantine.away"));
+  std::ofstream(path("quarantine")) << "not a directory\n";
+  auto deferred = send(outgoing({"bob@client.example"}), kPrivileged);
+  EXPECT_EQ(deferred.verdict.kind, ReplyKind::replycode);
+  EXPECT_EQ(deferred.verdict.text.rfind("451 4.3.0", 0), 0u) << deferred.verdict.text;
+  auto lines = audit_lines();
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0]["disposition"], "tempfail");
+  EXPECT_NE(lines[0]["error"].get<std::string>().find("quarantine"), std::string::npos);
+
+  std::filesystem::remove(path("quarantine"));
+  std::filesystem::rename(path("quarantine.away"), path("quarantine"));
+  auto retried = send(outgoing({"bob@client.example"}), kPrivileged);
+  EXPECT_EQ(retried.verdict.kind, ReplyKind::discard);
+  EXPECT_EQ(quarantined(".pmq").size(), 1u);
 }
 
 TEST_F(DaemonTest, SsnIsRejectedWithTheConfiguredReply) {
@@ -141,7 +167,7 @@ TEST_F(DaemonTest, SeveralMessagesOnOneConnectionAreJudgedSeparately) {
   auto second = connection->send_message(outgoing({"bob@client.example"}), kOrdinary);
   ASSERT_TRUE(second.ok()) << second.error().message;
   EXPECT_TRUE(second->verdict.delivers());
-  EXPECT_EQ(quarantined(".eml").size(), 1u);
+  EXPECT_EQ(quarantined(".pmq").size(), 1u);
 }
 
 TEST_F(DaemonTest, AbortedMessageLeavesNoTrace) {
@@ -157,7 +183,7 @@ TEST_F(DaemonTest, AbortedMessageLeavesNoTrace) {
   auto result = connection->send_message(outgoing({"bob@client.example"}), kOrdinary);
   ASSERT_TRUE(result.ok()) << result.error().message;
   EXPECT_TRUE(result->verdict.delivers());
-  EXPECT_TRUE(quarantined(".eml").empty());
+  EXPECT_TRUE(quarantined(".pmq").empty());
   EXPECT_EQ(audit_lines().size(), 1u);
 }
 

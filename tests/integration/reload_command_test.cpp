@@ -49,7 +49,7 @@ TEST_F(ReloadCommandTest, InvalidConfigurationIsRefusedWithItsLine) {
   write_config(std::string(kPidFileConfig) + "on_error: sometimes\n");
   auto result = reload();
   EXPECT_EQ(result.exit_code, 1) << result.output;
-  EXPECT_NE(result.output.find("privmilter.yaml:8: on_error must be tempfail or accept"), std::string::npos)
+  EXPECT_NE(result.output.find("privmilter.yaml:9: on_error must be tempfail or accept"), std::string::npos)
       << result.output;
   EXPECT_EQ((*reload_status())["attempts"], 0);
 }
@@ -63,8 +63,9 @@ TEST_F(ReloadCommandTest, DaemonsRejectionIsReported) {
       << "milter: {socket: 'inet:8891@127.0.0.1'}\n"
       << "firm: {internal_domains: [examplelaw.com]}\n"
       << "policy: ../staging-policy.yaml\n"
-      << "quarantine: {directory: q}\n"
-      << "audit: {log: a.log}\n";
+      << "quarantine: {directory: q, key_file: ../keys/quarantine.key}\n"
+      << "audit: {log: a.log, key_file: ../keys/audit.key}\n"
+      << "release: {key_file: ../keys/release.key}\n";
   std::filesystem::copy_file(path("policy.yaml"), path("staging-policy.yaml"));
   write_broken_policy();
   auto result = run_command(std::string(PRIVMILTERCTL_PATH) + " reload -c " +

@@ -31,6 +31,22 @@ class TempDir {
   std::filesystem::path path_;
 };
 
+// Key files for the configuration's quarantine, audit and release keys,
+// and the YAML that names them (relative to `directory`).
+inline void write_test_keys(const std::filesystem::path& directory) {
+  std::filesystem::create_directories(directory / "keys");
+  const char* names[] = {"quarantine.key", "audit.key", "release.key"};
+  unsigned seed = 7;
+  for (const char* name : names) {
+    std::string hex;
+    for (int i = 0; i < 64; ++i) hex += "0123456789abcdef"[(seed = seed * 1103515245u + 12345u) >> 28];
+    const auto path = directory / "keys" / name;
+    if (std::filesystem::exists(path)) continue;
+    std::ofstream(path) << hex << "\n";
+    std::filesystem::permissions(path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  }
+}
+
 inline std::string read_file(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   std::stringstream content;

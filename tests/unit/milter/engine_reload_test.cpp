@@ -29,11 +29,13 @@ const char* kBrokenPolicy = "version: 1\nrules:\n  - id: r1\n    action: rejct\n
 class EngineReloadTest : public ::testing::Test {
  protected:
   void write_config(const std::string& extra = "") const {
+    privmilter::testing::write_test_keys(tmp_.path());
     write_file(tmp_ / "privmilter.yaml", "milter: {socket: 'inet:8891@127.0.0.1'}\n"
                                          "firm: {internal_domains: [examplelaw.com]}\n"
                                          "policy: policy.yaml\n"
-                                         "quarantine: {directory: quarantine}\n"
-                                         "audit: {log: audit.log}\n"
+                                         "quarantine: {directory: quarantine, key_file: keys/quarantine.key}\n"
+                                         "audit: {log: audit.log, key_file: keys/audit.key}\n"
+                                         "release: {key_file: keys/release.key}\n"
                                          "spool: {directory: spool}\n" +
                                              extra);
   }
@@ -122,7 +124,7 @@ TEST_F(EngineReloadTest, InvalidConfigurationIsRejectedWithItsLine) {
   write_config("on_error: sometimes\n");
   auto outcome = engine->reload();
   ASSERT_FALSE(outcome.ok());
-  EXPECT_NE(outcome.error().message.find("privmilter.yaml:7: on_error must be tempfail or accept"), std::string::npos)
+  EXPECT_NE(outcome.error().message.find("privmilter.yaml:8: on_error must be tempfail or accept"), std::string::npos)
       << outcome.error().message;
   EXPECT_EQ(engine->snapshot(), before);
 }
@@ -133,8 +135,9 @@ TEST_F(EngineReloadTest, SettingsBoundAtStartKeepTheirRunningValues) {
   write_file(tmp_ / "privmilter.yaml", "milter: {socket: 'inet:9999@127.0.0.1'}\n"
                                        "firm: {internal_domains: [examplelaw.com, examplelaw.co.uk]}\n"
                                        "policy: policy.yaml\n"
-                                       "quarantine: {directory: held}\n"
-                                       "audit: {log: audit.log}\n"
+                                       "quarantine: {directory: held, key_file: keys/quarantine.key}\n"
+                                       "audit: {log: audit.log, key_file: keys/audit.key}\n"
+                                       "release: {key_file: keys/release.key}\n"
                                        "spool: {directory: spool}\n"
                                        "pid_file: run/privmilter.pid\n"
                                        "on_error: accept\n");

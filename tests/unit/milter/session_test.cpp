@@ -38,10 +38,12 @@ class SessionTest : public ::testing::Test {
     const std::string yaml = "milter: {socket: 'inet:8891@127.0.0.1'}\n"
                              "firm: {internal_domains: [examplelaw.com], internal_networks: [10.0.0.0/8]}\n"
                              "policy: policy.yaml\n"
-                             "quarantine: {directory: quarantine}\n"
-                             "audit: {log: audit.log}\n"
+                             "quarantine: {directory: quarantine, key_file: keys/quarantine.key}\n"
+                             "audit: {log: audit.log, key_file: keys/audit.key}\n"
+                             "release: {key_file: keys/release.key}\n"
                              "spool: {directory: spool, memory_threshold: 256}\n"
                              "limits: {max_header_count: 20}\n" + extra_config;
+    privmilter::testing::write_test_keys(tmp_.path());
     auto config = load_config_string(yaml, tmp_.path(), "test.yaml");
     EXPECT_TRUE(config.ok()) << config.error().message;
     auto engine = Engine::create(std::move(config).value());
@@ -76,7 +78,7 @@ TEST_F(SessionTest, InboundMailIsAcceptedAtMailFrom) {
   EXPECT_FALSE(connection.has_message());
 }
 
-TEST_F(SessionTest, InternalOnlyMailIsAcceptedAtData) {
+TEST_F(SessionTest, InternalOnlyMailIsAcceptedAtEndOfHeaders) {
   auto engine = make_engine();
   Connection connection(*engine);
   connection.on_connect("ws1", "192.0.2.10", "submission");
@@ -127,7 +129,9 @@ TEST_F(SessionTest, PrivilegedExternalMessageIsQuarantinedAndDiscarded) {
   EXPECT_EQ(lines[0]["action"], "quarantine");
   EXPECT_EQ(lines[0]["queue_id"], "Q7");
   const std::string id = lines[0]["quarantine_id"];
-  const std::string stored = read_file(tmp_ / "quarantine" / (id + ".eml"));
+  auto entry = engine->quarantine().load(id);
+  ASSERT_TRUE(entry.ok()) << entry.error().message;
+  const std::string& stored = entry->message;
   EXPECT_NE(stored.find("Subject: Draft agreement\r\n\r\nPRIVILEGED &"), std::string::npos);
   EXPECT_NE(stored.find("paragraph 49."), std::string::npos);
 }
