@@ -7,5 +7,8 @@ cd "$(dirname "$0")/.."
 ./scripts/setup-debian.sh
 ./scripts/build.sh privmilter privmilterctl
 mkdir -p var
+# The keys for the quarantine, the audit chain and release tokens: made
+# once, never replaced (what they protect would become unreadable).
+./build/tools/privmilterctl keygen -c config/privmilter.yaml
 ./build/milter/privmilter -n -c config/privmilter.yaml
 exec ./build/milter/privmilter -f -c config/privmilter.yaml "$@"

@@ -41,8 +41,10 @@
 #                                configure and start Postfix with smtpd_milters =
 #                                MILTERS (Postfix syntax: unix:/path or
 #                                inet:127.0.0.1:PORT); extra "key = value" lines
-#                                are appended to main.cf; sets PFH_SMTP_PORT,
-#                                PFH_CONF (config_directory), PFH_QUEUE. Relays
+#                                are appended to main.cf, the file named by
+#                                PFH_EXTRA_MASTER_CF (if set) to master.cf; sets
+#                                PFH_SMTP_PORT (unless already set), PFH_CONF
+#                                (config_directory), PFH_QUEUE. Relays
 #                                everything to the sink (start the sink first).
 #   pfh_postconf "key = value"...
 #                                change main.cf of the running instance and reload
@@ -384,8 +386,12 @@ pfh_start_postfix() {
   PFH_CONF="$PFH_DIR/postfix"
   PFH_QUEUE="$PFH_DIR/queue"
   mkdir -p "$PFH_CONF" "$PFH_QUEUE"
-  pfh_free_port PFH_SMTP_PORT
+  # A test that must tell the milter where Postfix listens picks the port first.
+  [ -n "$PFH_SMTP_PORT" ] || pfh_free_port PFH_SMTP_PORT
   pfh_write_master_cf
+  if [ -n "${PFH_EXTRA_MASTER_CF:-}" ]; then
+    cat "$PFH_EXTRA_MASTER_CF" >>"$PFH_CONF/master.cf" || pfh_fail "cannot add $PFH_EXTRA_MASTER_CF to master.cf"
+  fi
   pfh_write_main_cf "$milters"
   local line
   for line in "$@"; do

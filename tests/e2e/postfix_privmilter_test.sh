@@ -50,13 +50,15 @@ Our position on the settlement figure is as follows."
 pfh_send_file alice@examplelaw.com bob@client.example "$PFH_DIR/b.eml" ||
   pfh_fail "(b) Postfix refused the message instead of taking it for quarantine"
 pfh_wait_for_log 'milter-discard' 20 || pfh_fail "(b) Postfix did not log the milter's discard"
-quarantined=$(grep -lF "Subject: Settlement $token_b" "$pm_dir"/quarantine/*.eml) ||
+quarantine_id=$(pmf_quarantined_with_subject "Settlement $token_b" "$PFH_DIR/b-held.txt") ||
   pfh_fail "(b) the message is not in the quarantine"
-pfh_assert_file_matches "$quarantined" '^PRIVILEGED & CONFIDENTIAL' "(b) the quarantined copy holds the body"
-record="${quarantined%.eml}.json"
-pfh_assert_file_matches "$record" '"deciding_rule": "privileged-unencrypted-external"' "(b) the record names the rule"
-pfh_assert_file_matches "$record" '"bob@client.example"' "(b) the record keeps the envelope recipient"
+record="$PFH_DIR/b-held.txt"
+pfh_assert_file_matches "$record" '^PRIVILEGED & CONFIDENTIAL' "(b) the quarantined copy holds the body"
+pfh_assert_file_matches "$record" 'privileged-unencrypted-external' "(b) the record names the rule"
+pfh_assert_file_matches "$record" 'bob@client\.example' "(b) the record keeps the envelope recipient"
+quarantined="$pm_dir/quarantine/$quarantine_id.pmq"
 [ "$(stat -c %a "$quarantined")" = 600 ] || pfh_fail "(b) the quarantined file is readable by others"
+pfh_assert_file_lacks "$quarantined" 'PRIVILEGED|settlement figure' "(b) the quarantined file is encrypted at rest"
 if pmf_delivered_with_subject "Settlement $token_b" >/dev/null; then pfh_fail "(b) the privileged message was delivered"; fi
 echo "ok (b): privileged clear text quarantined, not delivered"
 
@@ -95,14 +97,16 @@ echo "ok (d): SSN refused with 550 5.7.1 and a reference"
 
 # --- the audit log: one line per decision, no content ----------------------
 audit="$pm_dir/audit/audit.log"
-[ "$(wc -l <"$audit")" -eq 4 ] || pfh_fail "the audit log has $(wc -l <"$audit") lines, expected 4"
+[ "$(grep -c '"type":"decision"' "$audit")" -eq 4 ] ||
+  pfh_fail "the audit log has $(grep -c '"type":"decision"' "$audit") decisions, expected 4"
 for action in '"action":"tag"' '"action":"quarantine"' '"action":"reject"'; do
   pfh_assert_file_matches "$audit" "$action" "the audit log records $action"
 done
 pfh_assert_file_lacks "$audit" 'settlement figure|123-45-6789' "the audit log holds no message content"
 reference=$(grep -oE 'ref [0-9]{8}T[0-9]{6}Z-[0-9a-f]{16}' "$PFH_LAST_TRANSCRIPT" | head -n 1 | cut -d' ' -f2)
 pfh_assert_file_matches "$audit" "\"ref\":\"$reference\"" "the reference in the reply is in the audit log"
-echo "ok: the audit log has one line per decision and no content"
+"$PMF_CTL" audit verify -c "$pm_dir/privmilter.yaml" || pfh_fail "the audit chain does not verify"
+echo "ok: the audit log has one line per decision, no content, and its chain verifies"
 
 # --- (e) privmilter stopped: Postfix defers, nothing is lost ----------------
 pfh_stop_process "$privmilter_pid" 15
