@@ -71,8 +71,8 @@ struct AuditLog::State {
   Status load_tail(off_t size);
   Status check_head();
   Status rotate(std::chrono::system_clock::time_point now);
-  Status commit(std::vector<nlohmann::json> records, UniqueFd& head_to_sync);
-  UniqueFd write_head();
+  Status commit(std::vector<nlohmann::json> records);
+  void write_head();
 };
 
 // A log from before the chain existed cannot be continued; keeping it
@@ -208,7 +208,7 @@ Status AuditLog::State::rotate(std::chrono::system_clock::time_point now) {
   return {};
 }
 
-Status AuditLog::State::commit(std::vector<nlohmann::json> records, UniqueFd& head_to_sync) {
+Status AuditLog::State::commit(std::vector<nlohmann::json> records) {
   auto lock = audit::LogLock::acquire_fd(lock_fd.get());
   if (!lock) return lock.error();
   if (auto refreshed = refresh(); !refreshed) return refreshed;
@@ -252,26 +252,23 @@ Status AuditLog::State::commit(std::vector<nlohmann::json> records, UniqueFd& he
   known_size += static_cast<off_t>(buffer.size());
   damage.reset();
   continues_from.clear();
-  head_to_sync = write_head();
+  write_head();
   return {};
 }
 
 // The records are durable already; a head that could not be updated only
-// lags, which verification tolerates, so the records still count. Returns
-// the descriptor to fdatasync once the batch's callers have been released.
-UniqueFd AuditLog::State::write_head() {
+// lags, which verification tolerates, so the records still count.
+void AuditLog::State::write_head() {
   const auto head_file = audit::head_path(path());
   UniqueFd out(::open(head_file.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600));
   if (!out.valid()) {
     spdlog::error("audit head {}: cannot open: {}", head_file.string(), errno_text(errno));
-    return {};
+    return;
   }
   const std::string content = audit::encode_head(seq, mac, options.key);
   if (::pwrite(out.get(), content.data(), content.size(), 0) != static_cast<ssize_t>(content.size())) {
     spdlog::error("audit head {}: cannot write: {}", head_file.string(), errno_text(errno));
-    return {};
   }
-  return out;
 }
 
 AuditLog::AuditLog(AuditLogOptions options) : state_(std::make_unique<State>(std::move(options))) {}
@@ -315,7 +312,6 @@ Status AuditLog::append(nlohmann::json event) {
   s.queue.push_back(&pending);
   // Whoever finds no batch in progress writes everything queued so far,
   // its own record included; the others wait for that one fdatasync.
-  UniqueFd head_to_sync;
   while (!pending.done) {
     if (s.writing) {
       s.changed.wait(guard);
@@ -327,7 +323,7 @@ Status AuditLog::append(nlohmann::json event) {
     std::vector<nlohmann::json> records;
     records.reserve(batch.size());
     for (Pending* item : batch) records.push_back(std::move(item->record));
-    const Status result = s.commit(std::move(records), head_to_sync);
+    const Status result = s.commit(std::move(records));
     guard.lock();
     for (Pending* item : batch) {
       item->result = result;
@@ -337,12 +333,11 @@ Status AuditLog::append(nlohmann::json event) {
     s.changed.notify_all();
   }
   guard.unlock();
-  // The head's sync overlaps the next batch instead of delaying it: the
-  // batch's records are durable already, and a head behind the chain's end
-  // is tolerated, one ahead of it never happens.
-  if (head_to_sync.valid() && ::fdatasync(head_to_sync.get()) != 0) {
-    spdlog::error("audit head {}: fdatasync failed: {}", audit::head_path(s.path()).string(), errno_text(errno));
-  }
+  // The head is not synced: it exists to catch records deliberately cut
+  // from the end, which does not depend on when it reaches the disk, and
+  // after a crash a head behind the chain's end is tolerated (one ahead of
+  // it never happens, since it is written after the records are durable).
+  // Syncing it would double the fdatasyncs per batch.
   return pending.result;
 }
 
