@@ -66,6 +66,11 @@ Status QuarantineStore::open() {
   return {};
 }
 
+void QuarantineStore::close_index() {
+  std::lock_guard lock(index_->mutex);
+  index_->db.reset();
+}
+
 Status QuarantineStore::store(const std::string& id, const Envelope& envelope, const Verdict& verdict,
                               const MessageSpool& message, std::chrono::system_clock::time_point when) {
   if (!quarantine_record::valid_id(id)) return make_error("invalid quarantine entry id '" + id + "'");

@@ -172,11 +172,19 @@ int run_daemon(const Options& options) {
   // libraries (libytnef) print diagnostics there on damaged input, which
   // must not interleave with the logs.
   silence_standard_output();
-  if (!foreground && !detach()) {
-    std::cerr << "privmilter: cannot detach from the terminal" << std::endl;
-    return kExitSoftware;
+  if (!foreground) {
+    // A SQLite connection must not cross the fork: the child opens its own.
+    (*engine)->quarantine().close_index();
+    if (!detach()) {
+      std::cerr << "privmilter: cannot detach from the terminal" << std::endl;
+      return kExitSoftware;
+    }
+    configure_logging(active.log_level, false);
+    if (auto reopened = (*engine)->quarantine().open(); !reopened) {
+      spdlog::critical("cannot start: {}", reopened.error().message);
+      return kExitSoftware;
+    }
   }
-  if (!foreground) configure_logging(active.log_level, false);
 
   std::optional<PidFile> pid_file = write_pid_file(active);
   std::optional<std::filesystem::path> status_file;

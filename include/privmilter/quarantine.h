@@ -73,6 +73,10 @@ class QuarantineStore {
   // Creates the directory (0700) when missing, checks it is writable and
   // opens the index.
   Status open();
+  // Closes the index connection; open() makes a new one. A SQLite
+  // connection must not cross a fork, so a daemon that detaches closes it
+  // before and reopens it in the child.
+  void close_index();
   // Durable before it returns; an error leaves no entry behind.
   Status store(const std::string& id, const Envelope& envelope, const Verdict& verdict,
                const MessageSpool& message, std::chrono::system_clock::time_point when);
