@@ -188,11 +188,13 @@ struct Run {
       reply.code = verdict.reply->code;
     }
     if (verdict.reply && verdict.reply->xcode.rfind("5.7.", 0) == 0) reply.xcode = verdict.reply->xcode;
+    // The rule's own text when it has one; the reason follows either way.
+    const std::string lead = verdict.reply ? verdict.reply->text + ": " : std::string("Message must be encrypted but ");
     if (problem.missing.empty()) {
-      reply.text = "Message must be encrypted but could not be encrypted";
+      reply.text = lead + (verdict.reply ? "it could not be encrypted" : "could not be encrypted");
       return reply;
     }
-    reply.text = "Message must be encrypted but no certificate is available for " + problem.missing.front();
+    reply.text = lead + "no certificate is available for " + problem.missing.front();
     if (problem.missing.size() > 1) reply.text += " and " + std::to_string(problem.missing.size() - 1) + " more";
     return reply;
   }

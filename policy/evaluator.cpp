@@ -71,6 +71,10 @@ const Rule& rule_named(const Policy& policy, const std::string& id) {
 }
 
 std::optional<SmtpReply> reply_for(const Policy& policy, const Outcome& outcome) {
+  // An encrypt rule's own reply, for when its reject fallback is taken.
+  if (outcome.action == Action::encrypt) {
+    return outcome.deciding != nullptr ? rule_named(policy, outcome.deciding->rule_id).reply : std::nullopt;
+  }
   if (outcome.action != Action::reject && outcome.action != Action::reject_unless_confirmed) return std::nullopt;
   std::optional<SmtpReply> reply;
   if (outcome.deciding != nullptr) reply = rule_named(policy, outcome.deciding->rule_id).reply;

@@ -159,9 +159,10 @@ EncryptFallback parse_encrypt_fallback(const YAML::Node& node) {
 // names a gateway only for its route fallback (checked when parsing it).
 void check_action_keys(const MapReader& fields, const Rule& rule) {
   const bool tags = rule.action == Action::tag;
-  const bool replies = rule.action == Action::reject || rule.action == Action::reject_unless_confirmed ||
-                       rule.action == Action::remove_recipients;
   const bool encrypts = rule.action == Action::encrypt;
+  // An encrypt rule answers only when its fallback rejects; checked below.
+  const bool replies = rule.action == Action::reject || rule.action == Action::reject_unless_confirmed ||
+                       rule.action == Action::remove_recipients || encrypts;
   const std::array<std::pair<std::string_view, bool>, 6> keys = {{{"header", tags},
                                                                    {"headers", tags},
                                                                    {"subject_prefix", tags},
@@ -223,6 +224,12 @@ Rule parse_rule(const YAML::Node& node, ConditionContext& context) {
       }
       if (const auto route = fields.find("route"); route && rule.encrypt_fallback != EncryptFallback::route) {
         fail_at(*route, "'route' belongs to an encrypt rule only with fallback: route");
+      }
+      if (const auto reply = fields.find("reply")) {
+        if (rule.encrypt_fallback != EncryptFallback::reject) {
+          fail_at(*reply, "'reply' belongs to an encrypt rule only with fallback: reject");
+        }
+        rule.reply = parse_reply(fields);
       }
       break;
     case Action::remove_recipients:

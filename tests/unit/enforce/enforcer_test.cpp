@@ -244,14 +244,15 @@ TEST_F(EnforcerTest, ARouteFallbackWithoutAGatewayIsDeferredNotDelivered) {
 
 TEST_F(EnforcerTest, AMissingCertificateRejectsWithTheAddressRuleAndReference) {
   Verdict verdict = encrypt_verdict(EncryptFallback::reject);
-  verdict.reply = SmtpReply{"554", "5.1.1", "ignored"};  // only a 5.7.x security code may replace 5.7.1
+  // The rule's text leads; only a 5.7.x security code may replace 5.7.1.
+  verdict.reply = SmtpReply{"554", "5.1.1", "Encrypted mail only"};
   const auto result = enforce(envelope({"bob@client.example", "frank@nocert.example", "gina@nocert.example"}), verdict);
   EXPECT_EQ(result.edits.disposition, Disposition::reject);
   ASSERT_TRUE(result.edits.reply);
   EXPECT_EQ(result.edits.reply->code, "554");
   EXPECT_EQ(result.edits.reply->xcode, "5.7.1");
   EXPECT_EQ(result.edits.reply->text,
-            "Message must be encrypted but no certificate is available for frank@nocert.example and 1 more"
+            "Encrypted mail only: no certificate is available for frank@nocert.example and 1 more"
             " [rule encrypt-privileged, ref " + result.reference + "]");
   EXPECT_EQ(decisions().at(0)["disposition"], "reject");
 }

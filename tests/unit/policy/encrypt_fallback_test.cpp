@@ -93,6 +93,21 @@ TEST(EncryptFallback, RouteFallbackNeedsItsGateway) {
   EXPECT_TRUE(located_at_line(invalid, 9)) << invalid;
 }
 
+TEST(EncryptFallback, ARejectFallbackTakesTheRulesReply) {
+  const auto policy = load(policy_with(encrypt_rule(
+      "encrypt", "    fallback: reject\n    reply: { xcode: 5.7.5, text: Encrypted mail only for this client }\n")));
+  ASSERT_NE(policy, nullptr);
+  const Verdict verdict = evaluate_for(*policy, kMarked);
+  ASSERT_TRUE(verdict.reply.has_value());
+  EXPECT_EQ(verdict.reply->xcode, "5.7.5");
+  EXPECT_EQ(verdict.reply->text, "Encrypted mail only for this client");
+  EXPECT_FALSE(evaluate_for(*load(policy_with(encrypt_rule("encrypt", "    fallback: reject\n"))), kMarked).reply);
+
+  const std::string error = load_error(policy_with(encrypt_rule("encrypt", "    reply: { text: Nope }\n")));
+  EXPECT_TRUE(located_at_line(error, 8)) << error;
+  EXPECT_TRUE(contains(error, "only with fallback: reject")) << error;
+}
+
 TEST(EncryptFallback, AGatewayWithoutTheRouteFallbackIsRefused) {
   const std::string error =
       load_error(policy_with(encrypt_rule("encrypt", "    fallback: reject\n    route: smime-gateway\n")));
