@@ -11,21 +11,17 @@ namespace privmilter {
 
 namespace {
 
-// How the MTA learns to deliver only over enforced TLS or through the
-// encryption gateway: header-based routing in its own configuration.
-constexpr std::string_view kDeliveryHeader = "X-Privmilter-Delivery";
-constexpr std::string_view kRouteHeader = "X-Privmilter-Route";
-
 // The message goes on to its (remaining) recipients, with the edits the
-// verdict asks for.
+// verdict asks for. Enforced TLS and the encryption gateway are header
+// fields the MTA's own configuration routes on (config/postfix/).
 MtaEdits delivery_edits(const Verdict& verdict) {
   MtaEdits edits;
   edits.disposition = Disposition::accept;
   edits.add_headers = verdict.add_headers;
   if (verdict.action == Action::require_tls) {
-    edits.add_headers.push_back({std::string(kDeliveryHeader), "require-tls"});
+    edits.add_headers.push_back({std::string(kDeliveryHeaderName), "require-tls"});
   }
-  if (verdict.action == Action::route) edits.add_headers.push_back({std::string(kRouteHeader), verdict.route});
+  if (verdict.action == Action::route) edits.add_headers.push_back({std::string(kRouteHeaderName), verdict.route});
   if (verdict.new_subject) edits.replace_subject = encode_header_text(*verdict.new_subject);
   edits.remove_recipients = verdict.removed_recipients;
   return edits;
@@ -172,9 +168,9 @@ struct Run {
           break;
         }
         result.edits = delivery_edits(verdict);
-        result.edits.add_headers.push_back({std::string(kRouteHeader), verdict.route});
-        // Not "encrypted": the sender is told no more than is certain.
-        delivered_as = kOutcomeDelivered;
+        result.edits.add_headers.push_back({std::string(kRouteHeaderName), verdict.route});
+        // Not "encrypted": the gateway encrypts, or holds it, by its own rules.
+        delivered_as = kOutcomeRouted;
         break;
       case EncryptFallback::reject:
         result.edits = reject_edits(fallback_reply(problem), verdict, result.reference);

@@ -25,6 +25,7 @@ Outcome classify(const Verdict& verdict, std::string_view outcome) {
   if (outcome == kOutcomeRejected) return Outcome::rejected;
   if (outcome == kOutcomeEncrypted) return Outcome::encrypted;
   if (outcome == kOutcomeRecipientsRemoved) return Outcome::recipients_removed;
+  if (outcome == kOutcomeRouted) return Outcome::routed;
   switch (verdict.action) {
     case Action::quarantine: return Outcome::held;
     case Action::reject:

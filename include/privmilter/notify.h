@@ -29,6 +29,7 @@ inline constexpr std::string_view kOutcomeQuarantined = "quarantined";
 inline constexpr std::string_view kOutcomeRejected = "rejected";
 inline constexpr std::string_view kOutcomeRecipientsRemoved = "delivered with recipients removed";
 inline constexpr std::string_view kOutcomeEncrypted = "delivered encrypted";
+inline constexpr std::string_view kOutcomeRouted = "delivered through the encryption gateway";
 inline constexpr std::string_view kOutcomeDelivered = "delivered";
 
 struct Notification {

@@ -190,6 +190,19 @@ TEST(NotificationText, RemovedRecipientsAreNamedAsNotReached) {
   EXPECT_TRUE(has(flat(notification.body), "did not receive")) << notification.body;
 }
 
+// An encrypt verdict whose recipient had no certificate, sent on to the
+// gateway: the sender is told it went through the gateway, not that it
+// was encrypted, which privmilter cannot know.
+TEST(NotificationText, AGatewayFallbackIsNotCalledEncrypted) {
+  Verdict verdict;
+  verdict.action = Action::encrypt;
+  verdict.notify_sender = true;
+  verdict.fired.push_back({"secure-tag", Action::encrypt, false, false, {}, {}});
+  const auto notification = compose(verdict, std::string(kOutcomeRouted));
+  EXPECT_EQ(notification.subject, "Your message was sent through the secure gateway [ref " + kReference + "]");
+  EXPECT_FALSE(has(flat(notification.subject + notification.body), "sent encrypted")) << notification.body;
+}
+
 TEST(NotificationText, DescribesEachDetectorKindInPlainWords) {
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"identifier:payment_card", "a payment card number"},
