@@ -323,7 +323,15 @@ Status AuditLog::append(nlohmann::json event) {
     std::vector<nlohmann::json> records;
     records.reserve(batch.size());
     for (Pending* item : batch) records.push_back(std::move(item->record));
-    const Status result = s.commit(std::move(records));
+    // Whatever happens, the batch is answered and the next writer may go:
+    // an exception left unanswered would block every later append.
+    const Status result = [&]() -> Status {
+      try {
+        return s.commit(std::move(records));
+      } catch (const std::exception& e) {
+        return error_at(s.path(), std::string("cannot write: ") + e.what());
+      }
+    }();
     guard.lock();
     for (Pending* item : batch) {
       item->result = result;

@@ -231,9 +231,11 @@ sfsistat apply_edits(SMFICTX* ctx, const MtaEdits& edits) {
   for (const auto& header : edits.add_headers) {
     std::string name = header.name;
     std::string value = header.value;
+    // Never per on_error: a lost routing field would send the message
+    // direct, in clear, instead of through TLS or the gateway.
     if (smfi_addheader(ctx, name.data(), value.data()) != MI_SUCCESS) {
-      spdlog::error("the MTA refused header {}; answering per on_error", header.name);
-      return on_error_status();
+      spdlog::error("the MTA refused header {}; deferring the message", header.name);
+      return SMFIS_TEMPFAIL;
     }
   }
   if (edits.replace_subject) {

@@ -199,6 +199,29 @@ MtaEdits Connection::on_end_of_message(std::string_view queue_id) {
   return std::move(result.edits);
 }
 
+// A reviewer's release approves the content, not clear text: a message
+// held because it had to be encrypted (a recipient had no certificate)
+// leaves encrypted, and is refused if a certificate is still missing,
+// rather than held again. Nothing for other entries.
+std::optional<MtaEdits> Connection::encrypt_released(MessageState& message, const std::string& quarantine_id) {
+  auto held = engine_.quarantine().load(quarantine_id);
+  if (!held) {
+    // Not knowing why it was held, assume the strictest reason.
+    spdlog::warn("queue {}: released entry {} cannot be read ({}); encrypting it", message.envelope.queue_id,
+                 quarantine_id, held.error().message);
+  } else if (held->summary.action != to_string(Action::encrypt)) {
+    return std::nullopt;
+  }
+  Verdict verdict;
+  verdict.action = Action::encrypt;
+  verdict.encrypt_fallback = EncryptFallback::reject;
+  if (held && !held->summary.rules.empty()) verdict.deciding_rule = held->summary.rules.front();
+  const auto& snapshot = *message.snapshot;
+  auto result = engine_.enforcer().enforce(message.envelope, verdict, message.spool, std::chrono::system_clock::now(),
+                                           Engine::enforcement_context(snapshot));
+  return std::move(result.edits);
+}
+
 // A message carrying a release token. An accepted release passes without
 // inspection; a refused one that is not outgoing passes with the token
 // removed; for a refused outgoing one there is no answer yet.
@@ -220,6 +243,11 @@ std::optional<MtaEdits> Connection::finish_release(MessageState& message, std::v
   }
   if (check->accepted) {
     delete_routing_fields(message, strip);
+    if (auto encrypted = encrypt_released(message, check->quarantine_id)) {
+      if (encrypted->disposition != Disposition::accept) return encrypted;
+      edits = std::move(*encrypted);
+    }
+    strip.insert(strip.end(), edits.change_headers.begin(), edits.change_headers.end());
     edits.change_headers = std::move(strip);
     edits.add_headers.push_back({"X-Privmilter-Released", check->quarantine_id});
     return edits;

@@ -74,6 +74,7 @@ class Connection {
   StageReply fail(std::string_view stage, const std::string& reason);
   bool is_outgoing() const;
   std::optional<MtaEdits> finish_release(MessageState& message, std::vector<HeaderChange>& strip);
+  std::optional<MtaEdits> encrypt_released(MessageState& message, const std::string& quarantine_id);
 
   const Engine& engine_;
   std::string client_name_;

@@ -11,6 +11,7 @@
 
 #include "privmilter/file_io.h"
 #include "privmilter/release_token.h"
+#include "privmilter/strings.h"
 #include "privmilter/smtp_client.h"
 #include "privmilter/key_file.h"
 #include "privmilter/unique_fd.h"
@@ -37,11 +38,48 @@ std::vector<std::string> release_recipients(const QuarantinedMessage& entry) {
   return out;
 }
 
+// The header block without any release token field the held copy carried
+// (a refused token, or one the sender wrote): with two tokens the filter
+// would refuse the release.
+std::string without_release_fields(const std::string& message) {
+  std::string out;
+  out.reserve(message.size());
+  bool dropping = false;
+  bool in_headers = true;
+  std::size_t start = 0;
+  while (start < message.size()) {
+    const auto end = message.find('\n', start);
+    const std::size_t next = end == std::string::npos ? message.size() : end + 1;
+    const std::string_view line(message.data() + start, next - start);
+    if (in_headers) {
+      if (line == "\n" || line == "\r\n") {
+        in_headers = false;
+        dropping = false;
+      } else if (line.front() == ' ' || line.front() == '\t') {
+        if (dropping) {
+          start = next;
+          continue;
+        }
+      } else {
+        const auto colon = line.find(':');
+        dropping = colon != std::string_view::npos && iequals(trim(line.substr(0, colon)), kReleaseHeader);
+        if (dropping) {
+          start = next;
+          continue;
+        }
+      }
+    }
+    out.append(line);
+    start = next;
+  }
+  return out;
+}
+
 // The header goes first, in the message's own line-end convention.
 std::string with_release_header(const std::string& message, const std::string& token_value) {
   const auto first_end = message.find('\n');
   const bool crlf = first_end != std::string::npos && first_end > 0 && message[first_end - 1] == '\r';
-  return std::string(kReleaseHeader) + ": " + token_value + (crlf ? "\r\n" : "\n") + message;
+  return std::string(kReleaseHeader) + ": " + token_value + (crlf ? "\r\n" : "\n") + without_release_fields(message);
 }
 
 Status write_private_file(const std::string& path, const std::string& content) {

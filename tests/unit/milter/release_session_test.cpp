@@ -30,6 +30,7 @@ rules:
 )";
 
 const std::string kBody = "PRIVILEGED & CONFIDENTIAL\r\nThe draft terms.\r\n";
+const std::string kEntry = "20261128T101010Z-0011223344556677";
 
 class ReleaseSessionTest : public ::testing::Test {
  protected:
@@ -50,10 +51,25 @@ class ReleaseSessionTest : public ::testing::Test {
     engine_ = std::move(engine).value();
   }
 
+  // The entry a release names, held for `action`.
+  void hold(Action action) {
+    MessageSpool spool(tmp_ / "spool", 1 << 20);
+    ASSERT_TRUE(spool.append("Subject: Draft\r\n\r\n" + kBody).ok());
+    Envelope envelope;
+    envelope.sender = "alice@examplelaw.com";
+    envelope.recipients = {"bob@client.example"};
+    Verdict verdict;
+    verdict.action = action;
+    verdict.deciding_rule = "hold-privileged";
+    verdict.fired.push_back({"hold-privileged", action, false, false, {}, {}});
+    ASSERT_TRUE(engine_->quarantine().store(kEntry, envelope, verdict, spool, std::chrono::system_clock::now()).ok());
+  }
+
   // A token the reviewer's release would carry, recorded as issued.
   std::string issue_token(const std::string& body, std::chrono::minutes lifetime = std::chrono::minutes(60)) {
+    if (!engine_->quarantine().load(kEntry).ok()) hold(Action::quarantine);
     const auto expires = std::chrono::system_clock::now() + lifetime;
-    const ReleaseToken token = make_release_token("20261128T101010Z-0011223344556677", body, expires);
+    const ReleaseToken token = make_release_token(kEntry, body, expires);
     EXPECT_TRUE(engine_->quarantine().record_release_token(token.nonce, token.quarantine_id, expires).ok());
     return format_release_token(token, engine_->snapshot()->release_key);
   }
@@ -98,6 +114,21 @@ TEST_F(ReleaseSessionTest, AValidTokenPassesOnceWithTheTokenRemoved) {
   EXPECT_EQ(releases[0]["result"], "delivered");
   EXPECT_EQ(releases[0]["quarantine_id"], "20261128T101010Z-0011223344556677");
   EXPECT_TRUE(audit_of_type("decision").empty());  // not judged again
+}
+
+// Held because a recipient had no certificate: the release does not send it
+// in clear. Without a certificate still, it is refused (the reviewer's
+// command sees the 5.7.1 at once), not held again.
+TEST_F(ReleaseSessionTest, AnEntryHeldForEncryptionIsNotReleasedInClear) {
+  hold(Action::encrypt);
+  const std::string token = issue_token(kBody);
+  const MtaEdits edits = send({{std::string(kReleaseHeader), token}}, kBody);
+  EXPECT_EQ(edits.disposition, Disposition::reject);
+  ASSERT_TRUE(edits.reply.has_value());
+  EXPECT_EQ(edits.reply->xcode, "5.7.1");
+  EXPECT_NE(edits.reply->text.find("no certificate is available for bob@client.example"), std::string::npos)
+      << edits.reply->text;
+  EXPECT_FALSE(edits.replace_body.has_value());
 }
 
 TEST_F(ReleaseSessionTest, AReplayedTokenIsRefusedAndTheMessageJudged) {
