@@ -15,8 +15,14 @@ Result<ReleaseCheck> check_release(const std::vector<std::string>& header_values
   std::string nonce;
   if (header_values.size() != 1) {
     check.refusal = "more than one release token";
-  } else if (auto token = verify_release_token(header_values.front(), release_key, release_message_body(message), now); !token) {
+  } else if (auto token = verify_release_token(header_values.front(), release_key, release_message_body(message), now,
+                                               &envelope.recipients);
+             !token) {
     check.refusal = token.error().message;
+  } else if (auto held = quarantine.status(token->quarantine_id);
+             held && (!held->has_value() || **held == QuarantineStatus::deleted)) {
+    // A reviewer deleted the entry after releasing it: the release is void.
+    check.refusal = "the entry is no longer in the quarantine";
   } else {
     nonce = token->nonce;
     auto consumed = quarantine.consume_release_token(token->nonce, now);

@@ -5,6 +5,7 @@
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cstdint>
@@ -46,7 +47,7 @@ std::int64_t unix_seconds(std::chrono::system_clock::time_point time) {
 // Every field but the MAC, exactly as it appears in the header.
 std::string signed_part(const ReleaseToken& token) {
   return std::string(kVersion) + "; id=" + token.quarantine_id + "; exp=" + std::to_string(unix_seconds(token.expires)) +
-         "; nonce=" + token.nonce + "; body=" + token.body_digest;
+         "; nonce=" + token.nonce + "; body=" + token.body_digest + "; rcpt=" + token.recipients_digest;
 }
 
 std::array<unsigned char, 32> mac_of(std::string_view text, const SecretKey& key) {
@@ -81,6 +82,18 @@ std::string release_body_digest(std::string_view body) {
   return hex_encode(digest, length);
 }
 
+std::string release_recipients_digest(std::vector<std::string> recipients) {
+  for (auto& recipient : recipients) recipient = ascii_lower(trim(recipient));
+  std::sort(recipients.begin(), recipients.end());
+  recipients.erase(std::unique(recipients.begin(), recipients.end()), recipients.end());
+  std::string joined;
+  for (const auto& recipient : recipients) joined += recipient + "\n";
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_Digest(joined.data(), joined.size(), digest, &length, EVP_sha256(), nullptr);
+  return hex_encode(digest, length);
+}
+
 std::string_view release_message_body(std::string_view message) {
   for (std::size_t position = 0; position < message.size();) {
     const auto end = message.find('\n', position);
@@ -93,7 +106,8 @@ std::string_view release_message_body(std::string_view message) {
 }
 
 ReleaseToken make_release_token(std::string quarantine_id, std::string_view body,
-                                std::chrono::system_clock::time_point expires) {
+                                std::chrono::system_clock::time_point expires,
+                                const std::vector<std::string>& recipients) {
   std::array<unsigned char, kNonceBytes> nonce{};
   // Without randomness a token could repeat; nothing sensible can be issued.
   if (RAND_bytes(nonce.data(), static_cast<int>(nonce.size())) != 1) {
@@ -105,6 +119,7 @@ ReleaseToken make_release_token(std::string quarantine_id, std::string_view body
       std::chrono::duration_cast<std::chrono::seconds>(expires.time_since_epoch()));
   token.nonce = hex_encode(nonce.data(), nonce.size());
   token.body_digest = release_body_digest(body);
+  token.recipients_digest = release_recipients_digest(recipients);
   return token;
 }
 
@@ -115,7 +130,8 @@ std::string format_release_token(const ReleaseToken& token, const SecretKey& key
 }
 
 Result<ReleaseToken> verify_release_token(std::string_view header_value, const SecretKey& key, std::string_view body,
-                                          std::chrono::system_clock::time_point now) {
+                                          std::chrono::system_clock::time_point now,
+                                          const std::vector<std::string>* recipients) {
   std::vector<std::string_view> items;
   for (std::size_t start = 0;;) {
     const auto end = header_value.find(';', start);
@@ -124,14 +140,16 @@ Result<ReleaseToken> verify_release_token(std::string_view header_value, const S
     start = end + 1;
   }
   const Error malformed = make_error("malformed");
-  if (items.size() != 6 || trim(items[0]) != kVersion) return malformed;
+  if (items.size() != 7 || trim(items[0]) != kVersion) return malformed;
   const auto id = field(items[1], "id");
   const auto expires = field(items[2], "exp");
   const auto nonce = field(items[3], "nonce");
   const auto digest = field(items[4], "body");
-  const auto mac = field(items[5], "mac");
-  if (!id || !expires || !nonce || !digest || !mac || !valid_id(*id) || !is_lower_hex(*nonce, 2 * kNonceBytes) ||
-      !is_lower_hex(*digest, 64) || !is_lower_hex(*mac, 64)) {
+  const auto rcpt = field(items[5], "rcpt");
+  const auto mac = field(items[6], "mac");
+  if (!id || !expires || !nonce || !digest || !rcpt || !mac || !valid_id(*id) ||
+      !is_lower_hex(*nonce, 2 * kNonceBytes) || !is_lower_hex(*digest, 64) || !is_lower_hex(*rcpt, 64) ||
+      !is_lower_hex(*mac, 64)) {
     return malformed;
   }
   std::int64_t seconds = 0;
@@ -143,6 +161,7 @@ Result<ReleaseToken> verify_release_token(std::string_view header_value, const S
   token.expires = std::chrono::system_clock::time_point(std::chrono::seconds(seconds));
   token.nonce = std::string(*nonce);
   token.body_digest = std::string(*digest);
+  token.recipients_digest = std::string(*rcpt);
 
   const std::string expected = [&] {
     const auto bytes = mac_of(signed_part(token), key);
@@ -151,6 +170,9 @@ Result<ReleaseToken> verify_release_token(std::string_view header_value, const S
   if (CRYPTO_memcmp(expected.data(), mac->data(), expected.size()) != 0) return make_error("bad signature");
   if (now >= token.expires) return make_error("expired");
   if (release_body_digest(body) != token.body_digest) return make_error("body altered");
+  if (recipients != nullptr && release_recipients_digest(*recipients) != token.recipients_digest) {
+    return make_error("recipients differ");
+  }
   return token;
 }
 

@@ -122,7 +122,8 @@ int run_quarantine_release(const std::string& config_path, const QuarantineRelea
 
   const auto now = std::chrono::system_clock::now();
   const auto token = make_release_token(options.id, release_message_body(entry->message),
-                                        now + std::chrono::minutes(context->config.release.token_lifetime_minutes));
+                                        now + std::chrono::minutes(context->config.release.token_lifetime_minutes),
+                                        recipients);
   const std::string message = with_release_header(entry->message, format_release_token(token, *release_key));
   // Recorded first: the milter must know the token when the message arrives.
   if (auto recorded = context->store->record_release_token(token.nonce, options.id, token.expires); !recorded) {

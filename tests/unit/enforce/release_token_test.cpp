@@ -28,7 +28,7 @@ TEST(ReleaseToken, FormatsAndVerifies) {
   EXPECT_EQ(token.body_digest, release_body_digest(kBody));
   const std::string value = format_release_token(token, key_of(1));
   EXPECT_EQ(value.rfind("v1; id=20261128T163301Z-9f2c41d07a3be815; exp=", 0), 0u) << value;
-  EXPECT_NE(value.find("; nonce=" + token.nonce + "; body=" + token.body_digest + "; mac="), std::string::npos);
+  EXPECT_NE(value.find("; nonce=" + token.nonce + "; body=" + token.body_digest + "; rcpt=" + token.recipients_digest + "; mac="), std::string::npos);
 
   auto verified = verify_release_token(value, key_of(1), kBody, kNow);
   ASSERT_TRUE(verified.ok()) << verified.error().message;
@@ -58,6 +58,7 @@ TEST(ReleaseToken, RefusesAnotherKeyAndAlteredFields) {
   for (const auto& altered :
        {replace_field(value, "id", "entry-2"), replace_field(value, "exp", later),
         replace_field(value, "nonce", std::string(32, 'a')), replace_field(value, "body", release_body_digest("x")),
+        replace_field(value, "rcpt", release_recipients_digest({"eve@elsewhere.example"})),
         replace_field(value, "mac", std::string(64, '0'))}) {
     auto verified = verify_release_token(altered, key_of(1), kBody, kNow);
     ASSERT_FALSE(verified.ok()) << altered;
@@ -74,6 +75,22 @@ TEST(ReleaseToken, RefusesMalformedValues) {
     auto verified = verify_release_token(bad, key_of(1), kBody, kNow);
     ASSERT_FALSE(verified.ok()) << bad;
     EXPECT_EQ(verified.error().message, "malformed") << bad;
+  }
+}
+
+TEST(ReleaseToken, BindsTheRecipientsAsASet) {
+  const std::vector<std::string> issued{"bob@client.example", "Carol@Client.example"};
+  const std::string value =
+      format_release_token(make_release_token("entry-1", kBody, kNow + std::chrono::hours(1), issued), key_of(1));
+  const std::vector<std::string> same{"carol@client.example", "BOB@client.example"};
+  EXPECT_TRUE(verify_release_token(value, key_of(1), kBody, kNow, &same).ok());
+  for (const std::vector<std::string>& other :
+       {std::vector<std::string>{"bob@client.example"},
+        std::vector<std::string>{"bob@client.example", "carol@client.example", "eve@elsewhere.example"},
+        std::vector<std::string>{}}) {
+    auto verified = verify_release_token(value, key_of(1), kBody, kNow, &other);
+    ASSERT_FALSE(verified.ok());
+    EXPECT_EQ(verified.error().message, "recipients differ");
   }
 }
 

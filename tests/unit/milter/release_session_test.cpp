@@ -66,10 +66,11 @@ class ReleaseSessionTest : public ::testing::Test {
   }
 
   // A token the reviewer's release would carry, recorded as issued.
-  std::string issue_token(const std::string& body, std::chrono::minutes lifetime = std::chrono::minutes(60)) {
+  std::string issue_token(const std::string& body, std::chrono::minutes lifetime = std::chrono::minutes(60),
+                          const std::vector<std::string>& recipients = {"bob@client.example"}) {
     if (!engine_->quarantine().load(kEntry).ok()) hold(Action::quarantine);
     const auto expires = std::chrono::system_clock::now() + lifetime;
-    const ReleaseToken token = make_release_token(kEntry, body, expires);
+    const ReleaseToken token = make_release_token(kEntry, body, expires, recipients);
     EXPECT_TRUE(engine_->quarantine().record_release_token(token.nonce, token.quarantine_id, expires).ok());
     return format_release_token(token, engine_->snapshot()->release_key);
   }
@@ -158,8 +159,28 @@ TEST_F(ReleaseSessionTest, AnAlteredBodyOrForgedTokenIsRefused) {
   EXPECT_EQ(send({{std::string(kReleaseHeader), token}}, kBody).disposition, Disposition::accept);
 }
 
-TEST_F(ReleaseSessionTest, ATokenOnInternalMailIsStillRemoved) {
+// Bound to the recipients it was issued for: sent anywhere else (such as to
+// a recipient the verdict removed) it is refused, and the message judged.
+TEST_F(ReleaseSessionTest, ATokenForOtherRecipientsIsRefused) {
   const std::string token = issue_token(kBody);
+  EXPECT_EQ(send({{std::string(kReleaseHeader), token}}, kBody, "eve@elsewhere.example").disposition,
+            Disposition::discard);
+  const auto releases = audit_of_type("release");
+  ASSERT_EQ(releases.size(), 1u);
+  EXPECT_EQ(releases[0]["reason"], "recipients differ");
+}
+
+TEST_F(ReleaseSessionTest, ATokenOfADeletedEntryIsRefused) {
+  const std::string token = issue_token(kBody);
+  ASSERT_TRUE(engine_->quarantine().remove(kEntry).ok());
+  EXPECT_EQ(send({{std::string(kReleaseHeader), token}}, kBody).disposition, Disposition::discard);
+  const auto releases = audit_of_type("release");
+  ASSERT_EQ(releases.size(), 1u);
+  EXPECT_EQ(releases[0]["reason"], "the entry is no longer in the quarantine");
+}
+
+TEST_F(ReleaseSessionTest, ATokenOnInternalMailIsStillRemoved) {
+  const std::string token = issue_token(kBody, std::chrono::minutes(60), {"carol@examplelaw.com"});
   const MtaEdits edits = send({{std::string(kReleaseHeader), token}}, kBody, "carol@examplelaw.com");
   EXPECT_EQ(last_eoh_, StageReply::proceed);  // read to the end for the token
   EXPECT_EQ(edits.disposition, Disposition::accept);
