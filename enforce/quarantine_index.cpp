@@ -306,6 +306,14 @@ Result<bool> QuarantineIndex::set_status(const std::string& id, QuarantineStatus
   return sqlite3_changes(db_.get()) > 0;
 }
 
+Result<bool> QuarantineIndex::change_status(const std::string& id, QuarantineStatus from, QuarantineStatus to) {
+  Statement statement(db_.get(), "UPDATE entries SET status = ?, status_time = ? WHERE id = ? AND status = ?");
+  if (!statement.valid()) return statement.error("quarantine index");
+  statement.bind(std::string(to_string(to))).bind(now_millis()).bind(id).bind(std::string(to_string(from)));
+  if (statement.step() != SQLITE_DONE) return statement.error("quarantine index update of " + id);
+  return sqlite3_changes(db_.get()) > 0;
+}
+
 Result<std::vector<std::string>> QuarantineIndex::older_than(std::chrono::system_clock::time_point cutoff) {
   Statement statement(db_.get(), "SELECT id FROM entries WHERE time < ? ORDER BY time");
   if (!statement.valid()) return statement.error("quarantine index");

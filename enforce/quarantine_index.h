@@ -34,6 +34,8 @@ class QuarantineIndex {
   Result<std::optional<QuarantineStatus>> status(const std::string& id);
   // false when there is no such entry.
   Result<bool> set_status(const std::string& id, QuarantineStatus status);
+  // Only when the entry is in `from`: true when this call changed it.
+  Result<bool> change_status(const std::string& id, QuarantineStatus from, QuarantineStatus to);
   // Every entry older than `cutoff`, whatever its status.
   Result<std::vector<std::string>> older_than(std::chrono::system_clock::time_point cutoff);
   Result<std::vector<std::string>> ids_not_deleted();

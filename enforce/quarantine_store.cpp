@@ -176,6 +176,12 @@ Status QuarantineStore::set_status(const std::string& id, QuarantineStatus statu
   return {};
 }
 
+Result<bool> QuarantineStore::change_status(const std::string& id, QuarantineStatus from, QuarantineStatus to) {
+  std::lock_guard lock(index_->mutex);
+  if (!index_->db) return make_error("quarantine index is not open");
+  return index_->db->change_status(id, from, to);
+}
+
 Status QuarantineStore::remove(const std::string& id) {
   if (!quarantine_record::valid_id(id)) return make_error("invalid quarantine entry id '" + id + "'");
   const auto path = directory_ / (id + kExtension);

@@ -49,6 +49,15 @@ std::string printable(std::string_view text) {
   return out;
 }
 
+constexpr std::string_view kMayHaveQueued = " (the message may have been queued)";
+
+// The message went out whole but no verdict came back: the server may
+// have queued it, so a retry could deliver a second copy.
+Error outcome_unknown(Error error) {
+  error.message += kMayHaveQueued;
+  return error;
+}
+
 Error refused(const std::string& stage, const Reply& reply) {
   const char* kind = reply.code >= 500 ? "permanent: " : "temporary: ";
   return make_error(kind + stage + " answered " + printable(reply.text()));
@@ -281,7 +290,7 @@ Result<std::string> exchange(Session& session, const SmtpTarget& target, const S
   }
   if (auto failed = session.write(data_payload(delivery.message), "message data")) return *failed;
   auto accepted = session.read_reply("end of data");
-  if (!accepted) return accepted.error();
+  if (!accepted) return outcome_unknown(accepted.error());
   if (accepted->code != 250) {
     (void)session.command("QUIT", "QUIT");
     return refused("end of data", *accepted);
@@ -291,6 +300,8 @@ Result<std::string> exchange(Session& session, const SmtpTarget& target, const S
 }
 
 }  // namespace
+
+bool smtp_outcome_unknown(const Error& error) { return error.message.find(kMayHaveQueued) != std::string::npos; }
 
 Result<std::string> send_smtp(const SmtpTarget& target, const SmtpDelivery& delivery,
                               std::chrono::milliseconds timeout) {
@@ -311,8 +322,8 @@ Result<std::string> send_smtp(const SmtpTarget& target, const SmtpDelivery& deli
     session.close();
     return result;
   } catch (const std::exception& e) {
-    return make_error(std::string("temporary: SMTP exchange with ") + target.host + ":" + std::to_string(target.port) +
-                      " failed: " + e.what());
+    return outcome_unknown(make_error(std::string("temporary: SMTP exchange with ") + target.host + ":" +
+                                      std::to_string(target.port) + " failed: " + e.what()));
   }
 }
 

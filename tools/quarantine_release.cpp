@@ -120,6 +120,26 @@ int run_quarantine_release(const std::string& config_path, const QuarantineRelea
     return kExitRefused;
   }
 
+  // Claimed before anything is sent, in one step, so that two reviewers
+  // (or a second run after an unclear failure) cannot both send it.
+  if (!options.force) {
+    auto claimed = context->store->change_status(options.id, QuarantineStatus::held, QuarantineStatus::released);
+    if (!claimed) {
+      print_error(claimed.error().message);
+      return kExitCannotRun;
+    }
+    if (!*claimed) {
+      print_error("entry " + options.id + " is no longer held (released or deleted meanwhile; --force releases it again)");
+      return kExitRefused;
+    }
+  }
+  // Undoes the claim when the message certainly did not leave.
+  auto unclaim = [&] {
+    if (!options.force) {
+      (void)context->store->change_status(options.id, QuarantineStatus::released, QuarantineStatus::held);
+    }
+  };
+
   const auto now = std::chrono::system_clock::now();
   const auto token = make_release_token(options.id, release_message_body(entry->message),
                                         now + std::chrono::minutes(context->config.release.token_lifetime_minutes),
@@ -127,6 +147,7 @@ int run_quarantine_release(const std::string& config_path, const QuarantineRelea
   const std::string message = with_release_header(entry->message, format_release_token(token, *release_key));
   // Recorded first: the milter must know the token when the message arrives.
   if (auto recorded = context->store->record_release_token(token.nonce, options.id, token.expires); !recorded) {
+    unclaim();
     print_error(recorded.error().message);
     return kExitCannotRun;
   }
@@ -138,6 +159,7 @@ int run_quarantine_release(const std::string& config_path, const QuarantineRelea
   int exit_code = kExitOk;
   if (!options.output.empty()) {
     if (auto written = write_private_file(options.output, message); !written) {
+      unclaim();
       print_error(written.error().message);
       return kExitCannotRun;
     }
@@ -150,21 +172,31 @@ int run_quarantine_release(const std::string& config_path, const QuarantineRelea
     delivery.message = message;
     auto sent = send_smtp(context->config.mta, delivery);
     if (!sent) {
-      event["result"] = "failed";
+      // The entry is held again unless the MTA may have queued the message
+      // after all (no answer to the data): then it stays released rather
+      // than risk a second copy.
+      const bool unknown = smtp_outcome_unknown(sent.error());
+      if (!unknown) unclaim();
+      event["result"] = unknown ? "unknown" : "failed";
       event["error"] = sent.error().message;
       (void)audit_reviewer_action(*context, std::move(event));
       print_error("the MTA did not take entry " + options.id + ": " + sent.error().message);
+      if (unknown) {
+        print_error("the entry stays marked released; check the MTA's log, and release it again with --force "
+                    "only if it was not queued");
+      }
       return sent.error().message.starts_with("permanent") ? kExitRefused : kExitCannotRun;
     }
     event["mta_reply"] = *sent;
     std::cout << "entry " << options.id << " released to " << recipients.size() << " recipient(s): " << *sent
               << std::endl;
   }
-  // Released once the message left our hands, so it is not released twice
-  // by accident (the --output file is as good as sent).
-  if (auto marked = context->store->set_status(options.id, QuarantineStatus::released); !marked) {
-    print_error("released, but the index was not updated: " + marked.error().message);
-    exit_code = kExitCannotRun;
+  // A forced release was not claimed above (the --output file is as good as sent).
+  if (options.force) {
+    if (auto marked = context->store->set_status(options.id, QuarantineStatus::released); !marked) {
+      print_error("released, but the index was not updated: " + marked.error().message);
+      exit_code = kExitCannotRun;
+    }
   }
   event["result"] = options.output.empty() ? "sent" : "written";
   if (!audit_reviewer_action(*context, std::move(event))) exit_code = kExitCannotRun;

@@ -86,6 +86,10 @@ class QuarantineStore {
   // The review status the index records; nullopt when it knows no such entry.
   Result<std::optional<QuarantineStatus>> status(const std::string& id) const;
   Status set_status(const std::string& id, QuarantineStatus status);
+  // Atomically, across processes: moves the entry from `from` to `to` and
+  // returns true, or returns false when it was not in `from` (so of two
+  // reviewers releasing one entry at once, one wins).
+  Result<bool> change_status(const std::string& id, QuarantineStatus from, QuarantineStatus to);
   // Removes the file and marks the index entry deleted.
   Status remove(const std::string& id);
   // Removes entries older than `cutoff`; returns their ids.

@@ -208,6 +208,20 @@ TEST_F(QuarantineCommandTest, ReleasesToTheMtaWithATokenOnce) {
   EXPECT_EQ(records[0]["to"], nlohmann::json({"bob@client.example", "carol@examplelaw.com"}));
 }
 
+// The MTA unreachable: nothing left, so the entry is held again and the
+// release can simply be repeated.
+TEST_F(QuarantineCommandTest, AReleaseTheMtaNeverTookLeavesTheEntryHeld) {
+  const std::string id = hold("127.0.0.1:1");
+  ASSERT_FALSE(id.empty());
+  auto failed = ctl("release " + id + " --reason 'client consented' --by reviewer1");
+  EXPECT_EQ(failed.exit_code, 2) << failed.output;
+  EXPECT_NE(failed.output.find("cannot connect"), std::string::npos) << failed.output;
+  EXPECT_EQ(nlohmann::json::parse(ctl("list --format json").output)[0]["status"], "held");
+  auto records = reviewer_records();
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0]["result"], "failed");
+}
+
 // The token-bearing message passes the milter once; the same token again
 // is a replay and the message is judged (and held) like any other.
 TEST_F(QuarantineCommandTest, AReleasedMessagePassesTheFilterOnlyOnce) {

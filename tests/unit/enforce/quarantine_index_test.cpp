@@ -108,6 +108,23 @@ TEST_F(QuarantineIndexTest, StatusChangesAreListedAndSearchable) {
   EXPECT_FALSE(store_.remove("nope").ok());
 }
 
+// Two reviewers releasing one entry at once: exactly one claims it.
+TEST_F(QuarantineIndexTest, AStatusChangeIsClaimedOnce) {
+  add_three();
+  auto first = store_.change_status("a", QuarantineStatus::held, QuarantineStatus::released);
+  ASSERT_TRUE(first.ok());
+  EXPECT_TRUE(*first);
+  auto second = store_.change_status("a", QuarantineStatus::held, QuarantineStatus::released);
+  ASSERT_TRUE(second.ok());
+  EXPECT_FALSE(*second);
+  auto back = store_.change_status("a", QuarantineStatus::released, QuarantineStatus::held);
+  ASSERT_TRUE(back.ok());
+  EXPECT_TRUE(*back);
+  auto missing = store_.change_status("nope", QuarantineStatus::held, QuarantineStatus::released);
+  ASSERT_TRUE(missing.ok());
+  EXPECT_FALSE(*missing);
+}
+
 // The entry file is the truth: an index that cannot take the insert does
 // not fail the store, and reindex brings the entry back.
 TEST_F(QuarantineIndexTest, AnIndexFailureKeepsTheEntryAndReindexRepairsIt) {
