@@ -4,7 +4,9 @@
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdint>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -157,12 +159,23 @@ Result<std::unique_ptr<QuarantineIndex>> QuarantineIndex::open(const std::filesy
     return make_error("cannot open " + database.string() + ": " + (raw ? sqlite3_errmsg(raw) : "out of memory"));
   }
   sqlite3_busy_timeout(raw, kBusyTimeoutMs);
-  // FULL: a consumed release token must stay consumed across a power loss.
-  for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL"}) {
-    if (auto done = index->exec(pragma); !done) return done.error();
+  // Switching a new database to WAL while another process opens it can
+  // answer "database is locked" at once, without waiting in the busy
+  // handler: the daemon and privmilterctl may well open it together, so
+  // setting up is retried for as long as the busy timeout.
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::milliseconds(kBusyTimeoutMs);
+  for (;;) {
+    // FULL: a consumed release token must stay consumed across a power loss.
+    Status set_up = index->exec("PRAGMA journal_mode=WAL");
+    if (set_up) set_up = index->exec("PRAGMA synchronous=FULL");
+    if (set_up) set_up = index->exec(kSchema);
+    if (set_up) return index;
+    const int code = sqlite3_errcode(raw) & 0xff;
+    if ((code != SQLITE_BUSY && code != SQLITE_LOCKED) || std::chrono::steady_clock::now() >= give_up) {
+      return set_up.error();
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  if (auto schema = index->exec(kSchema); !schema) return schema.error();
-  return index;
 }
 
 QuarantineIndex::~QuarantineIndex() = default;
