@@ -135,8 +135,7 @@ Config parse(const YAML::Node& root, const ConfigReader& reader) {
   const auto quarantine = root["quarantine"];
   reader.require_map(quarantine, "quarantine", {"directory", "key_file", "retention_days"});
   if (!quarantine["directory"]) throw ConfigError(reader.name(), quarantine, "quarantine.directory is required");
-  config.quarantine_directory = reader.path(quarantine["directory"], "quarantine.directory");
-  config.quarantine.directory = config.quarantine_directory;
+  config.quarantine.directory = reader.path(quarantine["directory"], "quarantine.directory");
   if (!quarantine["key_file"]) throw ConfigError(reader.name(), quarantine, "quarantine.key_file is required");
   config.quarantine.key_file = reader.path(quarantine["key_file"], "quarantine.key_file");
   if (quarantine["retention_days"]) {
@@ -147,8 +146,7 @@ Config parse(const YAML::Node& root, const ConfigReader& reader) {
   const auto audit = root["audit"];
   reader.require_map(audit, "audit", {"log", "key_file", "rotate_bytes"});
   if (!audit["log"]) throw ConfigError(reader.name(), audit, "audit.log is required");
-  config.audit_log_path = reader.path(audit["log"], "audit.log");
-  config.audit.log = config.audit_log_path;
+  config.audit.log = reader.path(audit["log"], "audit.log");
   if (!audit["key_file"]) throw ConfigError(reader.name(), audit, "audit.key_file is required");
   config.audit.key_file = reader.path(audit["key_file"], "audit.key_file");
   if (audit["rotate_bytes"]) {
@@ -191,7 +189,7 @@ Config parse(const YAML::Node& root, const ConfigReader& reader) {
     if (mta["helo"]) config.mta.helo = reader.string(mta["helo"], "mta.helo");
   }
 
-  config.notify.outbox = config.quarantine_directory.parent_path() / "outbox";
+  config.notify.outbox = config.quarantine.directory.parent_path() / "outbox";
   if (const auto notify = root["notify"]) {
     reader.require_map(notify, "notify", {"from", "outbox", "max_attempts"});
     if (notify["from"]) config.notify.from = reader.string(notify["from"], "notify.from");
@@ -201,7 +199,7 @@ Config parse(const YAML::Node& root, const ConfigReader& reader) {
     }
   }
 
-  config.spool_directory = config.quarantine_directory.parent_path() / "spool";
+  config.spool_directory = config.quarantine.directory.parent_path() / "spool";
   if (const auto spool = root["spool"]) {
     reader.require_map(spool, "spool", {"directory", "memory_threshold"});
     if (spool["directory"]) config.spool_directory = reader.path(spool["directory"], "spool.directory");

@@ -68,8 +68,8 @@ void silence_standard_output() {
 
 void print_postfix_hint(const Config& config) {
   std::cout << "privmilter " << kVersion << " listening on " << config.socket << "\n"
-            << "  quarantine: " << config.quarantine_directory.string() << "\n"
-            << "  audit log:  " << config.audit_log_path.string() << "\n"
+            << "  quarantine: " << config.quarantine.directory.string() << "\n"
+            << "  audit log:  " << config.audit.log.string() << "\n"
             << "Point Postfix at it (main.cf):\n"
             << "  smtpd_milters = " << postfix_milter_address(config.socket) << "\n"
             << "  milter_default_action = tempfail\n"

@@ -19,21 +19,14 @@ void keep_running_value(const char* key, const T& running, T& loaded, std::vecto
 std::vector<std::string> keep_settings_bound_at_start(const Config& running, Config& loaded) {
   std::vector<std::string> changed;
   keep_running_value("milter.socket", running.socket, loaded.socket, changed);
-  keep_running_value("quarantine.directory", running.quarantine_directory, loaded.quarantine_directory, changed);
-  loaded.quarantine.directory = loaded.quarantine_directory;
+  keep_running_value("quarantine.directory", running.quarantine.directory, loaded.quarantine.directory, changed);
   keep_running_value("quarantine.key_file", running.quarantine.key_file, loaded.quarantine.key_file, changed);
-  keep_running_value("audit.log", running.audit_log_path, loaded.audit_log_path, changed);
-  loaded.audit.log = loaded.audit_log_path;
+  keep_running_value("audit.log", running.audit.log, loaded.audit.log, changed);
   keep_running_value("audit.key_file", running.audit.key_file, loaded.audit.key_file, changed);
   keep_running_value("audit.rotate_bytes", running.audit.rotate_bytes, loaded.audit.rotate_bytes, changed);
   keep_running_value("notify.outbox", running.notify.outbox, loaded.notify.outbox, changed);
   keep_running_value("notify.max_attempts", running.notify.max_attempts, loaded.notify.max_attempts, changed);
-  keep_running_value("mta.smtp", running.mta.host, loaded.mta.host, changed);
-  if (loaded.mta.port != running.mta.port) {
-    if (changed.empty() || changed.back() != "mta.smtp") changed.emplace_back("mta.smtp");
-    loaded.mta.port = running.mta.port;
-  }
-  keep_running_value("mta.helo", running.mta.helo, loaded.mta.helo, changed);
+  keep_running_value("mta", running.mta, loaded.mta, changed);
   keep_running_value("spool.directory", running.spool_directory, loaded.spool_directory, changed);
   keep_running_value("pid_file", running.pid_file, loaded.pid_file, changed);
   return changed;
@@ -49,8 +42,8 @@ std::string joined(const std::vector<std::string>& items) {
 
 Engine::Engine(std::shared_ptr<const Snapshot> snapshot, SecretKey quarantine_key, SecretKey audit_key)
     : snapshot_(snapshot),
-      quarantine_(snapshot->config->quarantine_directory, std::move(quarantine_key)),
-      audit_(AuditLogOptions{.path = snapshot->config->audit_log_path,
+      quarantine_(snapshot->config->quarantine.directory, std::move(quarantine_key)),
+      audit_(AuditLogOptions{.path = snapshot->config->audit.log,
                              .key = std::move(audit_key),
                              .rotate_bytes = snapshot->config->audit.rotate_bytes}),
       notifier_(std::make_unique<Notifier>(snapshot->config->notify, snapshot->config->mta)),

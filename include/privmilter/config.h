@@ -45,6 +45,7 @@ struct SmtpTarget {
   std::string host = "127.0.0.1";
   unsigned short port = 25;
   std::string helo = "localhost";  // the name privmilter greets with
+  bool operator==(const SmtpTarget&) const = default;
 };
 
 struct QuarantineSettings {
@@ -86,8 +87,6 @@ struct Config {
   std::vector<std::string> internal_domains;
   std::vector<Network> internal_networks;
   std::filesystem::path policy_path;
-  std::filesystem::path quarantine_directory;  // == quarantine.directory
-  std::filesystem::path audit_log_path;        // == audit.log
   QuarantineSettings quarantine;
   AuditSettings audit;
   SmimeSettings smime;

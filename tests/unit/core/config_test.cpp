@@ -33,8 +33,8 @@ TEST(Config, LoadsAndResolvesRelativePaths) {
   EXPECT_EQ(config->socket, "unix:/run/privmilter/milter.sock");
   EXPECT_EQ(config->internal_domains, std::vector<std::string>{"examplelaw.com"});
   EXPECT_EQ(config->policy_path, "/etc/privmilter/policy.yaml");
-  EXPECT_EQ(config->audit_log_path, "/etc/privmilter/audit/audit.log");
-  EXPECT_EQ(config->quarantine_directory, "/var/lib/privmilter/quarantine");
+  EXPECT_EQ(config->audit.log, "/etc/privmilter/audit/audit.log");
+  EXPECT_EQ(config->quarantine.directory, "/var/lib/privmilter/quarantine");
   EXPECT_EQ(config->on_error, OnError::tempfail);
   EXPECT_FALSE(config->pid_file.has_value());
   EXPECT_EQ(config->quarantine.key_file, "/etc/privmilter/keys/quarantine.key");

@@ -147,7 +147,7 @@ TEST_F(EngineReloadTest, SettingsBoundAtStartKeepTheirRunningValues) {
             (std::vector<std::string>{"milter.socket", "quarantine.directory", "pid_file"}));
   const auto& reloaded = *engine->snapshot()->config;
   EXPECT_EQ(reloaded.socket, running->socket);
-  EXPECT_EQ(reloaded.quarantine_directory, running->quarantine_directory);
+  EXPECT_EQ(reloaded.quarantine.directory, running->quarantine.directory);
   EXPECT_EQ(reloaded.pid_file, running->pid_file);
   // Everything else is the new file's.
   EXPECT_EQ(reloaded.on_error, OnError::accept);
