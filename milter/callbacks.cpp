@@ -33,20 +33,22 @@ sfsistat on_error_status() {
   return SMFIS_TEMPFAIL;
 }
 
+std::string log_subject(SMFICTX* ctx);
+
 // The one exception barrier at the C boundary: nothing thrown inside a
 // stage may unwind into libmilter.
 template <typename Stage>
-sfsistat guarded(const char* stage_name, Stage&& stage) noexcept {
+sfsistat guarded(const char* stage_name, Stage&& stage, SMFICTX* ctx = nullptr) noexcept {
   try {
     return stage();
   } catch (const std::exception& e) {
     try {
-      spdlog::error("internal error at {}: {}", stage_name, e.what());
+      spdlog::error("{}: internal error at {}: {}", log_subject(ctx), stage_name, e.what());
     } catch (...) {
     }
   } catch (...) {
     try {
-      spdlog::error("internal error at {}: unknown exception", stage_name);
+      spdlog::error("{}: internal error at {}: unknown exception", log_subject(ctx), stage_name);
     } catch (...) {
     }
   }
@@ -58,6 +60,18 @@ Connection* connection_of(SMFICTX* ctx) { return static_cast<Connection*>(smfi_g
 std::string macro(SMFICTX* ctx, const char* name) {
   const char* value = smfi_getsymval(ctx, const_cast<char*>(name));
   return value != nullptr ? std::string(value) : std::string();
+}
+
+// Whom a log line is about: the message by its queue id, or else the client.
+std::string log_subject(SMFICTX* ctx) {
+  if (ctx == nullptr) return "milter";
+  if (std::string queue_id = macro(ctx, "i"); !queue_id.empty()) return "queue " + queue_id;
+  const std::string client = macro(ctx, "{client_addr}");
+  return "client [" + (client.empty() ? std::string("unknown") : client) + "]";
+}
+
+void count_edit_refused() {
+  if (const Engine* engine = g_engine.load()) engine->metrics().count_error(ErrorKind::edit_refused);
 }
 
 sfsistat to_status(StageReply reply) {
@@ -103,27 +117,35 @@ sfsistat set_reply(SMFICTX* ctx, const SmtpReply& reply) {
   std::string xcode = reply.xcode;
   std::string text = reply_text(reply.text);
   if (smfi_setreply(ctx, code.data(), xcode.data(), text.data()) != MI_SUCCESS) {
-    spdlog::warn("the MTA refused the reply text; it will use its default");
+    spdlog::warn("{}: the MTA refused the reply text; it will use its default", log_subject(ctx));
   }
   return SMFIS_CONTINUE;
 }
 
-// Stage-specific macros this filter reads, requested explicitly so that
-// Postfix and Sendmail send them whatever their defaults.
+// The macros this filter reads, requested explicitly so that Postfix and
+// Sendmail send them whatever their defaults, and nothing more. RCPT gets
+// the shortest list there is, since an empty one means the MTA's default.
 constexpr std::array<std::pair<int, const char*>, 4> kMacros{{
-    {SMFIM_CONNECT, "j {daemon_name} {client_addr} {client_name} _"},
-    {SMFIM_ENVFROM, "i {auth_authen} {auth_type}"},
+    {SMFIM_CONNECT, "{daemon_name} {client_addr}"},
+    {SMFIM_ENVFROM, "i {auth_authen}"},
     {SMFIM_ENVRCPT, "i"},
-    {SMFIM_EOM, "i {msg_id}"},
+    {SMFIM_EOM, "i"},
 }};
+
+// Stages not sent at all: HELO and unknown commands say nothing about the
+// message, and whether it leaves the firm is known by its first header.
+constexpr unsigned long kSkippedStages = SMFIP_NOHELO | SMFIP_NOUNKNOWN | SMFIP_NODATA;
+// Stages the MTA does not wait on: the only answer is at end of message,
+// so a message costs one round trip instead of one per stage. libmilter
+// answers "continue" itself to an MTA that cannot do without a reply.
+constexpr unsigned long kUnansweredStages =
+    SMFIP_NR_CONN | SMFIP_NR_MAIL | SMFIP_NR_RCPT | SMFIP_NR_DATA | SMFIP_NR_HDR | SMFIP_NR_EOH | SMFIP_NR_BODY;
 
 sfsistat xx_negotiate(SMFICTX* ctx, unsigned long f0, unsigned long f1, unsigned long, unsigned long,
                       unsigned long* pf0, unsigned long* pf1, unsigned long* pf2, unsigned long* pf3) {
   return guarded("negotiate", [&] {
     *pf0 = f0 & kFilterActions;
-    // Stages this filter never looks at are not sent at all.
-    const unsigned long wanted_steps = SMFIP_NOHELO | SMFIP_NOUNKNOWN;
-    *pf1 = f1 & wanted_steps;
+    *pf1 = f1 & (kSkippedStages | kUnansweredStages);
     *pf2 = 0;
     *pf3 = 0;
     if ((f0 & SMFIF_SETSYMLIST) != 0) {
@@ -137,70 +159,86 @@ sfsistat xx_negotiate(SMFICTX* ctx, unsigned long f0, unsigned long f1, unsigned
   });
 }
 
+// A stage the MTA does not wait on. Its decision (let the message go,
+// defer it) is kept for end of message; once there is one, the rest of the
+// message is not looked at. Nothing thrown may reach libmilter here either.
+template <typename Stage>
+sfsistat unanswered(SMFICTX* ctx, const char* stage_name, Stage&& stage) noexcept {
+  Connection* connection = connection_of(ctx);
+  if (connection == nullptr) return SMFIS_NOREPLY;  // end of message answers per on_error
+  try {
+    const StageReply reply = stage(*connection);
+    if (reply != StageReply::proceed) connection->defer(reply);
+  } catch (const std::exception& e) {
+    try {
+      spdlog::error("{}: internal error at {}: {}", log_subject(ctx), stage_name, e.what());
+      if (const Engine* engine = g_engine.load()) engine->metrics().count_error(ErrorKind::internal);
+      connection->defer(connection->failure_reply());
+    } catch (...) {
+      connection->defer(StageReply::tempfail);
+    }
+  } catch (...) {
+    connection->defer(StageReply::tempfail);
+  }
+  return SMFIS_NOREPLY;
+}
+
+// The stages after MAIL: skipped once the message's answer is known.
+template <typename Stage>
+sfsistat unanswered_in_message(SMFICTX* ctx, const char* stage_name, Stage&& stage) noexcept {
+  const Connection* connection = connection_of(ctx);
+  if (connection != nullptr && connection->deferred()) return SMFIS_NOREPLY;
+  return unanswered(ctx, stage_name, std::forward<Stage>(stage));
+}
+
+// Unanswered like the stages after it: without a connection object (no
+// engine yet, out of memory) end of message answers per on_error.
 sfsistat xx_connect(SMFICTX* ctx, char* hostname, _SOCK_ADDR* hostaddr) {
-  return guarded("connect", [&] {
+  guarded("connect", [&] {
     const Engine* engine = g_engine.load();
-    if (engine == nullptr) return on_error_status();
+    if (engine == nullptr) return SMFIS_NOREPLY;
     auto connection = std::make_unique<Connection>(*engine);
     std::string client_addr = address_text(hostaddr);
     if (client_addr.empty()) client_addr = macro(ctx, "{client_addr}");
     connection->on_connect(hostname != nullptr ? hostname : "", client_addr, macro(ctx, "{daemon_name}"));
-    if (smfi_setpriv(ctx, connection.get()) != MI_SUCCESS) return on_error_status();
-    connection.release();  // owned by libmilter's context until xx_close
-    return SMFIS_CONTINUE;
+    if (smfi_setpriv(ctx, connection.get()) == MI_SUCCESS) connection.release();  // owned by libmilter's context until xx_close
+    return SMFIS_NOREPLY;
   });
+  return SMFIS_NOREPLY;
 }
 
 sfsistat xx_envfrom(SMFICTX* ctx, char** argv) {
-  return guarded("MAIL", [&] {
-    Connection* connection = connection_of(ctx);
-    if (connection == nullptr) return on_error_status();
+  return unanswered(ctx, "MAIL", [&](Connection& connection) {
     const char* sender = (argv != nullptr && argv[0] != nullptr) ? argv[0] : "";
-    return to_status(connection->on_mail(sender, macro(ctx, "{auth_authen}"), macro(ctx, "i")));
+    return connection.on_mail(sender, macro(ctx, "{auth_authen}"), macro(ctx, "i"));
   });
 }
 
 sfsistat xx_envrcpt(SMFICTX* ctx, char** argv) {
-  return guarded("RCPT", [&] {
-    Connection* connection = connection_of(ctx);
-    if (connection == nullptr) return on_error_status();
+  return unanswered_in_message(ctx, "RCPT", [&](Connection& connection) {
     const char* recipient = (argv != nullptr && argv[0] != nullptr) ? argv[0] : "";
-    StageReply reply = connection->on_rcpt(recipient);
-    // ACCEPT at RCPT would accept only this recipient; the message-level
-    // decision waits for DATA, when every recipient is known.
-    return reply == StageReply::accept ? SMFIS_CONTINUE : to_status(reply);
+    return connection.on_rcpt(recipient);
   });
 }
 
 sfsistat xx_data(SMFICTX* ctx) {
-  return guarded("DATA", [&] {
-    Connection* connection = connection_of(ctx);
-    if (connection == nullptr) return on_error_status();
-    return to_status(connection->on_data());
-  });
+  return unanswered_in_message(ctx, "DATA", [&](Connection& connection) { return connection.on_data(); });
 }
 
 sfsistat xx_header(SMFICTX* ctx, char* name, char* value) {
-  return guarded("header", [&] {
-    Connection* connection = connection_of(ctx);
-    if (connection == nullptr) return on_error_status();
-    return to_status(connection->on_header(name != nullptr ? name : "", value != nullptr ? value : ""));
+  return unanswered_in_message(ctx, "header", [&](Connection& connection) {
+    return connection.on_header(name != nullptr ? name : "", value != nullptr ? value : "");
   });
 }
 
 sfsistat xx_eoh(SMFICTX* ctx) {
-  return guarded("end of headers", [&] {
-    Connection* connection = connection_of(ctx);
-    if (connection == nullptr) return on_error_status();
-    return to_status(connection->on_end_of_headers());
-  });
+  return unanswered_in_message(ctx, "end of headers",
+                               [&](Connection& connection) { return connection.on_end_of_headers(); });
 }
 
 sfsistat xx_body(SMFICTX* ctx, unsigned char* chunk, size_t length) {
-  return guarded("body", [&] {
-    Connection* connection = connection_of(ctx);
-    if (connection == nullptr) return on_error_status();
-    return to_status(connection->on_body(std::string_view(reinterpret_cast<const char*>(chunk), length)));
+  return unanswered_in_message(ctx, "body", [&](Connection& connection) {
+    return connection.on_body(std::string_view(reinterpret_cast<const char*>(chunk), length));
   });
 }
 
@@ -212,7 +250,8 @@ sfsistat apply_edits(SMFICTX* ctx, const MtaEdits& edits) {
     std::string value = change.value.value_or(std::string());
     if (smfi_chgheader(ctx, name.data(), static_cast<int>(change.occurrence),
                        change.value ? value.data() : nullptr) != MI_SUCCESS) {
-      spdlog::error("the MTA refused to change header {}; deferring the message", change.name);
+      spdlog::error("{}: the MTA refused to change header {}; deferring the message", log_subject(ctx), change.name);
+      count_edit_refused();
       return SMFIS_TEMPFAIL;
     }
   }
@@ -222,7 +261,8 @@ sfsistat apply_edits(SMFICTX* ctx, const MtaEdits& edits) {
       const std::size_t length = std::min(kBodyChunk, body.size() - offset);
       auto* bytes = reinterpret_cast<unsigned char*>(const_cast<char*>(body.data() + offset));
       if (smfi_replacebody(ctx, bytes, static_cast<int>(length)) != MI_SUCCESS) {
-        spdlog::error("the MTA refused the new body; deferring the message");
+        spdlog::error("{}: the MTA refused the new body; deferring the message", log_subject(ctx));
+        count_edit_refused();
         return SMFIS_TEMPFAIL;
       }
       if (body.empty()) break;
@@ -234,7 +274,8 @@ sfsistat apply_edits(SMFICTX* ctx, const MtaEdits& edits) {
     // Never per on_error: a lost routing field would send the message
     // direct, in clear, instead of through TLS or the gateway.
     if (smfi_addheader(ctx, name.data(), value.data()) != MI_SUCCESS) {
-      spdlog::error("the MTA refused header {}; deferring the message", header.name);
+      spdlog::error("{}: the MTA refused header {}; deferring the message", log_subject(ctx), header.name);
+      count_edit_refused();
       return SMFIS_TEMPFAIL;
     }
   }
@@ -242,7 +283,8 @@ sfsistat apply_edits(SMFICTX* ctx, const MtaEdits& edits) {
     std::string value = *edits.replace_subject;
     // Index 1 changes the first Subject; without one, the MTA adds it.
     if (smfi_chgheader(ctx, const_cast<char*>("Subject"), 1, value.data()) != MI_SUCCESS) {
-      spdlog::error("the MTA refused the subject change; answering per on_error");
+      spdlog::error("{}: the MTA refused the subject change; answering per on_error", log_subject(ctx));
+      count_edit_refused();
       return on_error_status();
     }
   }
@@ -251,7 +293,8 @@ sfsistat apply_edits(SMFICTX* ctx, const MtaEdits& edits) {
     if (smfi_delrcpt(ctx, path.data()) != MI_SUCCESS) {
       // Delivering to a recipient the policy removed is the one outcome
       // that cannot be allowed: keep the message instead.
-      spdlog::error("the MTA refused to remove a recipient; deferring the message");
+      spdlog::error("{}: the MTA refused to remove a recipient; deferring the message", log_subject(ctx));
+      count_edit_refused();
       return SMFIS_TEMPFAIL;
     }
   }
@@ -274,16 +317,21 @@ sfsistat xx_eom(SMFICTX* ctx) {
   return guarded("end of message", [&] {
     Connection* connection = connection_of(ctx);
     if (connection == nullptr) return on_error_status();
+    if (const auto deferred = connection->deferred()) {
+      const StageReply reply = *deferred;
+      connection->on_abort();
+      return to_status(reply);
+    }
     const MtaEdits edits = connection->on_end_of_message(macro(ctx, "i"));
     return apply_edits(ctx, edits);
-  });
+  }, ctx);
 }
 
 sfsistat xx_abort(SMFICTX* ctx) {
   return guarded("abort", [&] {
     if (Connection* connection = connection_of(ctx)) connection->on_abort();
     return SMFIS_CONTINUE;
-  });
+  }, ctx);
 }
 
 // Runs exactly once per connection, possibly before connect: the private
@@ -293,7 +341,7 @@ sfsistat xx_close(SMFICTX* ctx) {
     std::unique_ptr<Connection> connection(connection_of(ctx));
     smfi_setpriv(ctx, nullptr);
     return SMFIS_CONTINUE;
-  });
+  }, ctx);
 }
 
 }  // namespace

@@ -61,7 +61,19 @@ class Connection {
   StageReply on_end_of_headers();
   StageReply on_body(std::string_view chunk);
   MtaEdits on_end_of_message(std::string_view queue_id);
-  void on_abort() { message_.reset(); }
+  void on_abort() {
+    message_.reset();
+    deferred_.reset();
+  }
+
+  // The MTA is told not to wait for an answer before end of message
+  // (SMFIP_NR_*), which saves a round trip per stage: an earlier decision
+  // to let the message go, or to defer it, is kept here until then, and
+  // the stages in between are not looked at.
+  void defer(StageReply reply) {
+    if (!deferred_) deferred_ = reply;
+  }
+  const std::optional<StageReply>& deferred() const { return deferred_; }
 
   bool has_message() const { return message_.has_value(); }
   const std::optional<MessageState>& message() const { return message_; }
@@ -81,6 +93,7 @@ class Connection {
   std::string client_addr_;
   std::string daemon_name_;
   std::optional<MessageState> message_;
+  std::optional<StageReply> deferred_;
 };
 
 }  // namespace privmilter::milter

@@ -77,8 +77,15 @@ TEST_F(ReloadTest, InvalidPolicyIsRejectedAndTheRunningOneStays) {
 
 TEST_F(ReloadTest, MessageInFlightFinishesOnThePolicyItBeganWith) {
   start_reloadable("alpha");
-  auto connection = client();
-  ASSERT_TRUE(connection);
+  // An MTA that waits for every stage's answer (no SMFIP_NR_*), so that
+  // MAIL FROM has certainly been seen before the reload.
+  miltertest::ClientOptions waits_for_every_stage;
+  waits_for_every_stage.protocol &= ~static_cast<std::uint32_t>(SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_MAIL |
+                                                                 SMFIP_NR_RCPT | SMFIP_NR_DATA | SMFIP_NR_UNKN |
+                                                                 SMFIP_NR_HDR | SMFIP_NR_EOH | SMFIP_NR_BODY);
+  auto opened = MilterClient::open(address(), waits_for_every_stage);
+  ASSERT_TRUE(opened.ok()) << opened.error().message;
+  auto& connection = *opened;
   // A client on the firm's network (10.0.0.0/8) counts as outgoing without authentication.
   ASSERT_TRUE(connection->connect("ws1.examplelaw.com", SMFIA_INET, 40000, "10.1.2.3").ok());
   ASSERT_TRUE(connection->mail_from("alice@examplelaw.com").ok());

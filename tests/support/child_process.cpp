@@ -6,10 +6,11 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <algorithm>
 #include <thread>
 #include <utility>
 
-#include "support/milter_address.h"
+#include "support/milter_client.h"
 
 extern char** environ;
 
@@ -95,19 +96,21 @@ TempDirectory::~TempDirectory() {
 }
 
 Status wait_until_listening(std::string_view address, std::chrono::milliseconds timeout, ChildProcess* child) {
-  auto parsed = parse_milter_address(address);
-  if (!parsed) return parsed.error();
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   std::string last_error;
   for (;;) {
-    auto socket = connect_to_milter(*parsed, std::chrono::milliseconds(500));
-    if (socket) return Status::success();
-    last_error = socket.error().message;
+    // A listening daemon that is still starting answers once it serves: wait for that, up to the deadline.
+    ClientOptions options;
+    options.timeout = std::max(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()),
+                               std::chrono::milliseconds(100));
+    auto negotiated = MilterClient::open(address, options);
+    if (negotiated) return Status::success();
+    last_error = negotiated.error().message;
     if (child != nullptr && !child->running()) {
-      return make_error("milter process exited before listening on " + std::string(address));
+      return make_error("milter process exited before serving on " + std::string(address));
     }
     if (std::chrono::steady_clock::now() >= deadline) {
-      return make_error("nothing listening on " + std::string(address) + " after " +
+      return make_error("no milter answering on " + std::string(address) + " after " +
                         std::to_string(timeout.count()) + " ms: " + last_error);
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));

@@ -56,8 +56,10 @@ class TempDirectory {
   std::filesystem::path path_;
 };
 
-// Retries connecting to the milter `address` until it accepts, `child`
-// (when given) exits, or `timeout` passes.
+// Retries the milter at `address` until it answers an option negotiation,
+// `child` (when given) exits, or `timeout` passes. Answering, not merely
+// accepting: a daemon may listen (connections wait in the backlog) before
+// it has finished starting and serves them.
 Status wait_until_listening(std::string_view address, std::chrono::milliseconds timeout,
                             ChildProcess* child = nullptr);
 

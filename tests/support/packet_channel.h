@@ -71,7 +71,15 @@ class PacketChannel {
   // Flushes, then waits for one complete packet.
   Result<Packet> receive();
 
+  // Times this channel sent something and then waited for the peer: one
+  // per exchange, however many packets either side batched into it.
+  std::uint64_t round_trips() const { return round_trips_; }
+  // When the last flush that sent bytes completed.
+  std::chrono::steady_clock::time_point last_sent_at() const { return last_sent_at_; }
+
   bool is_open() const { return socket_.valid(); }
+  // For socket-level checks (options, addresses); never read or written directly.
+  int native_handle() const { return socket_.get(); }
   void close() { socket_.reset(); }
   std::chrono::milliseconds timeout() const { return timeout_; }
 
@@ -85,6 +93,9 @@ class PacketChannel {
   std::string outgoing_;
   std::string incoming_;
   std::size_t incoming_offset_ = 0;
+  std::uint64_t round_trips_ = 0;
+  bool sent_since_receive_ = false;
+  std::chrono::steady_clock::time_point last_sent_at_{};
 };
 
 }  // namespace privmilter::miltertest
