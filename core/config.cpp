@@ -93,18 +93,37 @@ void read_limits(const ConfigReader& reader, const YAML::Node& node, Config& con
   if (node["time_budget_ms"]) content.time_budget_ms = reader.size(node["time_budget_ms"], "time_budget_ms", 10, 3600000);
 }
 
+// "HOST:PORT", "[IPv6]:PORT".
+ListenAddress host_and_port(const ConfigReader& reader, const YAML::Node& node, const std::string& key) {
+  const std::string text = reader.string(node, key);
+  const auto colon = text.rfind(':');
+  const std::string port = colon == std::string::npos ? std::string() : text.substr(colon + 1);
+  if (colon == 0 || port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
+      std::stoul(port) == 0 || std::stoul(port) > 65535) {
+    throw ConfigError(reader.name(), node, key + " must be HOST:PORT, not '" + text + "'");
+  }
+  std::string host = text.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  return ListenAddress{.host = host, .port = static_cast<unsigned short>(std::stoul(port))};
+}
+
 Config parse(const YAML::Node& root, const ConfigReader& reader) {
   Config config;
   reader.require_map(root, "the configuration",
                      {"milter", "firm", "policy", "quarantine", "audit", "spool", "on_error", "log_level",
-                      "limits", "pid_file", "directory", "smime", "release", "mta", "notify"});
+                      "limits", "pid_file", "directory", "smime", "release", "mta", "notify", "metrics", "user",
+                      "group"});
   for (const char* key : {"milter", "firm", "policy", "quarantine", "audit"}) {
     if (!root[key]) throw ConfigError(reader.name(), root, std::string("missing required key '") + key + "'");
   }
 
   const auto milter = root["milter"];
-  reader.require_map(milter, "milter", {"socket"});
+  reader.require_map(milter, "milter", {"socket", "shutdown_timeout_seconds"});
   if (milter["socket"]) config.socket = reader.string(milter["socket"], "milter.socket");
+  if (milter["shutdown_timeout_seconds"]) {
+    config.process.shutdown_timeout_seconds = static_cast<unsigned>(
+        reader.size(milter["shutdown_timeout_seconds"], "milter.shutdown_timeout_seconds", 1, 3600));
+  }
   if (!valid_socket_spec(config.socket)) {
     throw ConfigError(reader.name(), milter["socket"],
                       "milter.socket must be inet:PORT@HOST, inet6:PORT@HOST or unix:/path, not '" + config.socket + "'");
@@ -174,17 +193,9 @@ Config parse(const YAML::Node& root, const ConfigReader& reader) {
   if (const auto mta = root["mta"]) {
     reader.require_map(mta, "mta", {"smtp", "helo"});
     if (mta["smtp"]) {
-      const std::string text = reader.string(mta["smtp"], "mta.smtp");
-      const auto colon = text.rfind(':');
-      const std::string port = colon == std::string::npos ? std::string() : text.substr(colon + 1);
-      if (colon == 0 || port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
-          std::stoul(port) == 0 || std::stoul(port) > 65535) {
-        throw ConfigError(reader.name(), mta["smtp"], "mta.smtp must be HOST:PORT, not '" + text + "'");
-      }
-      std::string host = text.substr(0, colon);
-      if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-      config.mta.host = host;
-      config.mta.port = static_cast<unsigned short>(std::stoul(port));
+      const ListenAddress address = host_and_port(reader, mta["smtp"], "mta.smtp");
+      config.mta.host = address.host;
+      config.mta.port = address.port;
     }
     if (mta["helo"]) config.mta.helo = reader.string(mta["helo"], "mta.helo");
   }
@@ -208,6 +219,13 @@ Config parse(const YAML::Node& root, const ConfigReader& reader) {
           reader.size(spool["memory_threshold"], "spool.memory_threshold", 0, std::size_t{1} << 30);
     }
   }
+
+  if (const auto metrics = root["metrics"]) {
+    reader.require_map(metrics, "metrics", {"listen"});
+    if (metrics["listen"]) config.metrics_listen = host_and_port(reader, metrics["listen"], "metrics.listen");
+  }
+  if (const auto user = root["user"]) config.process.user = reader.string(user, "user");
+  if (const auto group = root["group"]) config.process.group = reader.string(group, "group");
 
   if (const auto pid_file = root["pid_file"]) config.pid_file = reader.path(pid_file, "pid_file");
   if (const auto directory = root["directory"]) config.directory_path = reader.path(directory, "directory");

@@ -49,8 +49,9 @@ Status block_reload_signal() {
   return Status::success();
 }
 
-ReloadListener::ReloadListener(Engine& engine, std::optional<std::filesystem::path> status_file)
-    : engine_(engine), status_file_(std::move(status_file)) {
+ReloadListener::ReloadListener(Engine& engine, std::optional<std::filesystem::path> status_file,
+                               const ServiceManager& service_manager)
+    : engine_(engine), service_manager_(service_manager), status_file_(std::move(status_file)) {
   write_status();
   const AllSignalsBlocked blocked;
   thread_ = std::thread([this] { run(); });
@@ -82,20 +83,28 @@ void ReloadListener::run() {
 }
 
 void ReloadListener::reload_once() {
+  service_manager_.reloading();
+  std::string outcome_text;
   // Nothing may escape the thread: an exception there ends the process.
   try {
     auto outcome = engine_.reload();
     if (outcome) {
       spdlog::info("policy reloaded: {} rules, generation {}", outcome->rule_count, outcome->generation);
       set_log_level(engine_.snapshot()->config->log_level);
+      outcome_text = fmt::format("serving; policy generation {} ({} rules) reloaded", outcome->generation,
+                                 outcome->rule_count);
     } else {
-      spdlog::error("policy reload rejected: {}; keeping generation {}", outcome.error().message,
-                    engine_.last_reload().generation);
+      const auto kept = engine_.last_reload().generation;
+      spdlog::error("policy reload rejected: {}; keeping generation {}", outcome.error().message, kept);
+      outcome_text = fmt::format("serving; reload rejected, policy generation {} kept", kept);
     }
     write_status();
   } catch (const std::exception& e) {
     spdlog::error("policy reload failed: {}", e.what());
+    outcome_text = "serving; reload failed";
   }
+  // The running snapshot serves mail whatever the outcome.
+  service_manager_.reloaded(outcome_text);
 }
 
 void ReloadListener::write_status() const {

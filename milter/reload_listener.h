@@ -1,6 +1,6 @@
 #pragma once
-// Reload on SIGUSR1. libmilter takes SIGHUP, SIGTERM and SIGINT (all of
-// them stop it) on its own signal thread; SIGUSR1 is blocked in every
+// Reload on SIGUSR1. The main thread takes SIGTERM and SIGINT (a drained
+// stop), libmilter's signal thread SIGHUP; SIGUSR1 is blocked in every
 // thread and taken only by the listener's, which reloads the engine, logs
 // the outcome and rewrites the reload status file.
 
@@ -12,6 +12,7 @@
 
 #include "engine.h"
 #include "privmilter/result.h"
+#include "service_manager.h"
 
 namespace privmilter::milter {
 
@@ -25,8 +26,10 @@ Status block_reload_signal();
 class ReloadListener {
  public:
   // Writes the initial status (no attempt yet) to `status_file` when given,
-  // then starts taking the reload signal.
-  ReloadListener(Engine& engine, std::optional<std::filesystem::path> status_file);
+  // then starts taking the reload signal. Each reload is announced to
+  // `service_manager` (RELOADING=1, then READY=1 with the outcome).
+  ReloadListener(Engine& engine, std::optional<std::filesystem::path> status_file,
+                 const ServiceManager& service_manager);
   ReloadListener(const ReloadListener&) = delete;
   ReloadListener& operator=(const ReloadListener&) = delete;
   ~ReloadListener() { stop(); }
@@ -40,6 +43,7 @@ class ReloadListener {
   void write_status() const;
 
   Engine& engine_;
+  const ServiceManager& service_manager_;
   std::optional<std::filesystem::path> status_file_;
   std::atomic<bool> stopping_{false};
   std::thread thread_;

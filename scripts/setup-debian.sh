@@ -18,6 +18,8 @@ PACKAGES=(
   zip p7zip-full qpdf
   libgtest-dev googletest libbenchmark-dev
   postfix swaks procps python3 util-linux
+  clang libclang-rt-14-dev
+  libsystemd-dev systemd
 )
 
 missing=()

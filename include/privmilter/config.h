@@ -48,6 +48,25 @@ struct SmtpTarget {
   bool operator==(const SmtpTarget&) const = default;
 };
 
+// A TCP address privmilter listens on besides the milter socket.
+struct ListenAddress {
+  std::string host;
+  unsigned short port = 0;
+  bool operator==(const ListenAddress&) const = default;
+};
+
+// The daemon's process: who it runs as and how it stops.
+struct ProcessSettings {
+  // Started as root outside systemd, the daemon switches to this user (and
+  // its group, or `group`) once its sockets and files are open.
+  std::optional<std::string> user;
+  std::optional<std::string> group;
+  // On SIGTERM, messages in progress get this long to finish; the MTA
+  // retries any that do not.
+  unsigned shutdown_timeout_seconds = 30;
+  bool operator==(const ProcessSettings&) const = default;
+};
+
 struct QuarantineSettings {
   std::filesystem::path directory;
   std::filesystem::path key_file;  // at-rest encryption key (privmilterctl keygen)
@@ -93,6 +112,9 @@ struct Config {
   ReleaseSettings release;
   NotifySettings notify;
   SmtpTarget mta;
+  ProcessSettings process;
+  // Prometheus text endpoint and /healthz; absent: not served.
+  std::optional<ListenAddress> metrics_listen;
   std::filesystem::path spool_directory;
   // Where the daemon records its process id, for privmilterctl reload.
   std::optional<std::filesystem::path> pid_file;
