@@ -29,6 +29,11 @@ std::vector<std::string> keep_settings_bound_at_start(const Config& running, Con
   keep_running_value("mta", running.mta, loaded.mta, changed);
   keep_running_value("spool.directory", running.spool_directory, loaded.spool_directory, changed);
   keep_running_value("pid_file", running.pid_file, loaded.pid_file, changed);
+  keep_running_value("metrics.listen", running.metrics_listen, loaded.metrics_listen, changed);
+  keep_running_value("user", running.process.user, loaded.process.user, changed);
+  keep_running_value("group", running.process.group, loaded.process.group, changed);
+  keep_running_value("milter.shutdown_timeout_seconds", running.process.shutdown_timeout_seconds,
+                     loaded.process.shutdown_timeout_seconds, changed);
   return changed;
 }
 
@@ -79,6 +84,8 @@ Result<std::unique_ptr<Engine>> Engine::create(Config config, ConfigSource sourc
   engine->last_reload_.rule_count = rule_count(*snapshot->policy);
   engine->last_reload_.started = std::chrono::steady_clock::now();
   engine->last_reload_.finished = std::chrono::system_clock::now();
+  engine->metrics_.record_policy(engine->last_reload_.generation, engine->last_reload_.rule_count,
+                                 engine->last_reload_.finished);
   if (auto opened = engine->quarantine_.open(); !opened) return opened.error();
   if (auto opened = engine->audit_.open(); !opened) return opened.error();
   return engine;
@@ -108,6 +115,7 @@ Result<ReloadOutcome> Engine::reload() {
     status.error = outcome.error().message;
     status.restart_required.clear();
   }
+  metrics_.record_reload(status.ok, status.generation, status.rule_count, status.finished);
   return outcome;
 }
 

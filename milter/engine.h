@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "metrics.h"
 #include "privmilter/config.h"
 #include "privmilter/directory.h"
 #include "privmilter/enforce.h"
@@ -74,9 +75,15 @@ class Engine {
   const ConfigSource& config_source() const { return source_; }
 
   // Open MTA connections, so shutdown can wait for them to finish.
-  void connection_opened() const { active_connections_.fetch_add(1); }
+  void connection_opened() const {
+    active_connections_.fetch_add(1);
+    metrics_.session_opened();
+  }
   void connection_closed() const { active_connections_.fetch_sub(1); }
   int active_connections() const { return active_connections_.load(); }
+
+  // Recorded from every connection's thread; lock-free.
+  Metrics& metrics() const { return metrics_; }
 
  private:
   Result<ReloadOutcome> load_and_install();
@@ -90,6 +97,7 @@ class Engine {
   std::unique_ptr<Notifier> notifier_;
   Enforcer enforcer_;
   mutable std::atomic<int> active_connections_{0};
+  mutable Metrics metrics_;
 };
 
 }  // namespace privmilter::milter

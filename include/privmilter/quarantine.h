@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -52,6 +53,12 @@ struct QuarantineFilter {
   std::optional<QuarantineStatus> status;
   std::size_t limit = 50;
   std::size_t offset = 0;
+};
+
+// What the quarantine holds now, for monitoring.
+struct QuarantineStats {
+  std::uint64_t held_messages = 0;  // entries awaiting review
+  std::uint64_t held_bytes = 0;     // their message bytes
 };
 
 // A decrypted entry.
@@ -104,6 +111,11 @@ class QuarantineStore {
   // true exactly once for a recorded, unexpired token; false when unknown
   // or already used.
   Result<bool> consume_release_token(const std::string& nonce, std::chrono::system_clock::time_point now);
+
+  // One aggregate query on the index over a read-only connection of its
+  // own, so it never waits for the lock that store() holds; still, ask it
+  // every few seconds, not per message.
+  Result<QuarantineStats> stats() const;
 
   const std::filesystem::path& directory() const { return directory_; }
 
