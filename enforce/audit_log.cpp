@@ -72,6 +72,7 @@ struct AuditLog::State {
   Status check_head();
   Status rotate(std::chrono::system_clock::time_point now);
   Status commit(std::vector<nlohmann::json> records);
+  void take_back_failed_batch();
   void write_head();
 };
 
@@ -239,12 +240,13 @@ Status AuditLog::State::commit(std::vector<nlohmann::json> records) {
     }
   }
   if (auto written = write_all(fd.get(), buffer); !written) {
-    known_size = -1;  // a partial write is found and recorded next time
+    take_back_failed_batch();
     return error_at(path(), written.error().message);
   }
   if (::fdatasync(fd.get()) != 0) {
-    known_size = -1;
-    return error_at(path(), "fdatasync failed: " + errno_text(errno));
+    const int error = errno;
+    take_back_failed_batch();
+    return error_at(path(), "fdatasync failed: " + errno_text(error));
   }
   commits.fetch_add(1, std::memory_order_relaxed);
   seq = next_seq;
@@ -254,6 +256,14 @@ Status AuditLog::State::commit(std::vector<nlohmann::json> records) {
   continues_from.clear();
   write_head();
   return {};
+}
+
+// A batch that failed (a full disk, an I/O error) did not take effect: its
+// callers defer their messages, so none of its records may stay, not even
+// the complete ones. Cut back to where it began; should that fail too, the
+// partial line left is found and recorded next time, as after a crash.
+void AuditLog::State::take_back_failed_batch() {
+  if (known_size < 0 || ::ftruncate(fd.get(), known_size) != 0) known_size = -1;
 }
 
 // The records are durable already; a head that could not be updated only

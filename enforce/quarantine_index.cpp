@@ -46,8 +46,8 @@ CREATE TABLE IF NOT EXISTS release_tokens(
   id TEXT NOT NULL,
   expires INTEGER NOT NULL,
   used_at INTEGER);
-PRAGMA user_version = 1;
 )sql";
+constexpr std::int64_t kSchemaVersion = 1;
 
 std::int64_t millis(std::chrono::system_clock::time_point time) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count();
@@ -169,6 +169,7 @@ Result<std::unique_ptr<QuarantineIndex>> QuarantineIndex::open(const std::filesy
     Status set_up = index->exec("PRAGMA journal_mode=WAL");
     if (set_up) set_up = index->exec("PRAGMA synchronous=FULL");
     if (set_up) set_up = index->exec(kSchema);
+    if (set_up) set_up = index->record_schema_version();
     if (set_up) return index;
     const int code = sqlite3_errcode(raw) & 0xff;
     if ((code != SQLITE_BUSY && code != SQLITE_LOCKED) || std::chrono::steady_clock::now() >= give_up) {
@@ -179,6 +180,15 @@ Result<std::unique_ptr<QuarantineIndex>> QuarantineIndex::open(const std::filesy
 }
 
 QuarantineIndex::~QuarantineIndex() = default;
+
+// Written only when it changes: opening an existing index writes nothing,
+// so reviewers can still list and read the quarantine on a full disk.
+Status QuarantineIndex::record_schema_version() {
+  Statement version(db_.get(), "PRAGMA user_version");
+  if (!version.valid() || version.step() != SQLITE_ROW) return version.error("quarantine index");
+  if (version.integer(0) == kSchemaVersion) return {};
+  return exec(("PRAGMA user_version = " + std::to_string(kSchemaVersion)).c_str());
+}
 
 Status QuarantineIndex::exec(const char* sql) {
   char* message = nullptr;

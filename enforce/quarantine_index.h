@@ -49,6 +49,7 @@ class QuarantineIndex {
     void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
   };
   Status exec(const char* sql);
+  Status record_schema_version();
   Status write_entry(const QuarantineSummary& entry, const char* insert_sql);
 
   std::unique_ptr<sqlite3, DatabaseClose> db_;

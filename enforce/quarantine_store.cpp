@@ -1,5 +1,6 @@
 #include <fcntl.h>
 #include <spdlog/spdlog.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -22,8 +23,6 @@ constexpr const char* kExtension = ".pmq";
 constexpr const char* kTemporarySuffix = ".pmq.tmp";
 constexpr const char* kDatabase = "quarantine.db";
 constexpr std::size_t kChunk = std::size_t{1} << 16;
-// A temporary file this old belongs to no write still in progress.
-constexpr auto kStaleTemporary = std::chrono::hours(1);
 
 Status stream_spool(const MessageSpool& message, at_rest::EntryWriter& writer) {
   if (message.in_memory()) return writer.write(message.memory());
@@ -39,6 +38,80 @@ Status stream_spool(const MessageSpool& message, at_rest::EntryWriter& writer) {
 
 bool ends_with(const std::string& text, std::string_view suffix) {
   return text.size() >= suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// A write holds an exclusive lock on its temporary file until the rename,
+// and the kernel drops the lock when the writer dies (kill -9, crash), so
+// an unlocked temporary file is what an interrupted write left behind.
+Result<UniqueFd> create_locked_temporary(const std::filesystem::path& temporary) {
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    UniqueFd fd(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600));
+    if (!fd.valid()) return make_error("cannot create " + temporary.string() + ": " + errno_text(errno));
+    if (::flock(fd.get(), LOCK_EX) != 0) return make_error("cannot lock " + temporary.string() + ": " + errno_text(errno));
+    struct stat info {};
+    if (::fstat(fd.get(), &info) != 0) return make_error("cannot stat " + temporary.string() + ": " + errno_text(errno));
+    // Removed as abandoned between its creation and the lock: make it again.
+    if (info.st_nlink > 0) return fd;
+  }
+  return make_error("cannot create " + temporary.string() + ": removed while being created");
+}
+
+// Temporary files of writes that never finished; nothing else reads them,
+// and they hold no complete entry.
+void remove_abandoned_temporaries(const std::filesystem::path& directory) {
+  std::error_code error;
+  for (const auto& item : std::filesystem::directory_iterator(directory, error)) {
+    if (!ends_with(item.path().filename().string(), kTemporarySuffix)) continue;
+    UniqueFd fd(::open(item.path().c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+    if (!fd.valid() || ::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) continue;  // gone, or a write in progress
+    if (::unlink(item.path().c_str()) == 0) {
+      spdlog::warn("quarantine: removed {}, left by a write that did not finish", item.path().string());
+    }
+  }
+}
+
+Result<QuarantineSummary> read_summary(const std::filesystem::path& path, const std::string& id, const SecretKey& key) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+  if (!fd.valid()) return make_error(errno_text(errno));
+  quarantine_record::Reader reader(false);
+  if (auto opened = at_rest::open_entry(fd.get(), key, id, [&](std::string_view chunk) { return reader.take(chunk); });
+      !opened) {
+    return opened.error();
+  }
+  auto record = reader.record();
+  if (!record) return record.error();
+  return quarantine_record::summary(*record);
+}
+
+std::string entry_id(const std::string& file_name) {
+  return file_name.substr(0, file_name.size() - std::string_view(kExtension).size());
+}
+
+// A crash between an entry's rename and its index row leaves a complete
+// entry the index does not know; it is indexed here so reviewers see it.
+Status index_unlisted_entries(const std::filesystem::path& directory, const SecretKey& key, QuarantineIndex& db) {
+  auto listed = db.ids_not_deleted();
+  if (!listed) return listed.error();
+  const std::set<std::string> known(listed->begin(), listed->end());
+  std::error_code error;
+  for (const auto& item : std::filesystem::directory_iterator(directory, error)) {
+    const std::string name = item.path().filename().string();
+    if (!ends_with(name, kExtension)) continue;
+    const std::string id = entry_id(name);
+    if (known.contains(id)) continue;
+    auto status = db.status(id);
+    if (!status) return status.error();
+    if (status->has_value()) continue;
+    auto summary = read_summary(item.path(), id, key);
+    if (!summary) {
+      spdlog::warn("quarantine: {} is not in the index and cannot be read: {}", name, summary.error().message);
+      continue;
+    }
+    if (auto indexed = db.upsert(*summary); !indexed) return indexed;
+    spdlog::warn("quarantine: entry {} was missing from the index; indexed it", id);
+  }
+  if (error) return make_error("cannot read " + directory.string() + ": " + error.message());
+  return {};
 }
 
 }  // namespace
@@ -58,10 +131,14 @@ Status QuarantineStore::open() {
   if (::access(directory_.c_str(), W_OK | X_OK) != 0) {
     return make_error("quarantine directory " + directory_.string() + " is not writable: " + errno_text(errno));
   }
+  remove_abandoned_temporaries(directory_);
   std::lock_guard lock(index_->mutex);
   if (index_->db) return {};
   auto db = QuarantineIndex::open(directory_ / kDatabase);
   if (!db) return db.error();
+  if (auto indexed = index_unlisted_entries(directory_, key_, **db); !indexed) {
+    spdlog::error("quarantine: cannot check the index against the entries: {}", indexed.error().message);
+  }
   index_->db = std::move(*db);
   return {};
 }
@@ -81,15 +158,17 @@ Status QuarantineStore::store(const std::string& id, const Envelope& envelope, c
 
   const nlohmann::json record = quarantine_record::make(id, envelope, verdict, when, message.size());
   Status written = [&]() -> Status {
-    UniqueFd fd(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600));
-    if (!fd.valid()) return make_error("cannot create " + temporary.string() + ": " + errno_text(errno));
+    auto created = create_locked_temporary(temporary);
+    if (!created) return created.error();
+    UniqueFd fd = std::move(*created);
     at_rest::EntryWriter writer(fd.get(), key_, id);
     if (auto begun = writer.begin(); !begun) return begun;
     if (auto framed = writer.write(quarantine_record::frame(record)); !framed) return framed;
     if (auto body = stream_spool(message, writer); !body) return body;
     if (auto finished = writer.finish(); !finished) return finished;
     if (::fsync(fd.get()) != 0) return make_error("fsync of " + temporary.string() + " failed: " + errno_text(errno));
-    if (::close(fd.release()) != 0) return make_error("close of " + temporary.string() + " failed: " + errno_text(errno));
+    // Renamed while still open, and so locked: an unlocked temporary file
+    // counts as abandoned. Its content is synced already.
     if (::rename(temporary.c_str(), final_path.c_str()) != 0) {
       return make_error("rename to " + final_path.string() + " failed: " + errno_text(errno));
     }
@@ -117,7 +196,9 @@ Status QuarantineStore::store(const std::string& id, const Envelope& envelope, c
       return {};
     }
   }
-  if (auto indexed = index_->db->insert(*summary); !indexed) {
+  // upsert: a privmilterctl opening the store right after the rename may
+  // have indexed the entry already.
+  if (auto indexed = index_->db->upsert(*summary); !indexed) {
     spdlog::error("quarantine entry {} stored, but not indexed: {} (run privmilterctl quarantine reindex)", id,
                   indexed.error().message);
   }
@@ -242,24 +323,12 @@ Result<std::size_t> QuarantineStore::reindex() {
   std::size_t indexed = 0;
   std::set<std::string> present;
   std::error_code error;
-  const auto stale = std::chrono::file_clock::now() - kStaleTemporary;
   for (const auto& item : std::filesystem::directory_iterator(directory_, error)) {
     const std::string name = item.path().filename().string();
-    if (ends_with(name, kTemporarySuffix)) {
-      std::error_code ignored;
-      if (item.last_write_time(ignored) < stale) std::filesystem::remove(item.path(), ignored);
-      continue;
-    }
     if (!ends_with(name, kExtension)) continue;
-    const std::string id = name.substr(0, name.size() - std::string_view(kExtension).size());
+    const std::string id = entry_id(name);
     present.insert(id);
-    UniqueFd fd(::open(item.path().c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
-    quarantine_record::Reader reader(false);
-    Status opened = fd.valid() ? at_rest::open_entry(fd.get(), key_, id,
-                                                     [&](std::string_view chunk) { return reader.take(chunk); })
-                               : Status(make_error(errno_text(errno)));
-    auto record = opened ? reader.record() : Result<nlohmann::json>(opened.error());
-    auto summary = record ? quarantine_record::summary(*record) : Result<QuarantineSummary>(record.error());
+    auto summary = read_summary(item.path(), id, key_);
     if (!summary) {
       spdlog::warn("quarantine reindex: skipping {}: {}", name, summary.error().message);
       continue;

@@ -2,28 +2,40 @@
 
 #include <fcntl.h>
 #include <libmilter/mfapi.h>
+#include <pthread.h>
+#include <signal.h>
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
+#include <filesystem>
 #include <iostream>
 #include <optional>
 #include <thread>
 
 #include "callbacks.h"
 #include "engine.h"
+#include "listening_sockets.h"
 #include "logging.h"
+#include "metrics_server.h"
 #include "pid_file.h"
+#include "privileges.h"
 #include "reload_listener.h"
 #include "retention_sweeper.h"
+#include "service_manager.h"
 #include "signal_mask.h"
 #include "reload_status.h"
 #include "snapshot.h"
 #include "privmilter/config.h"
 #include "privmilter/file_io.h"
 #include "privmilter/policy.h"
+#include "privmilter/unique_fd.h"
 #include "privmilter/version.h"
 
 namespace privmilter::milter {
@@ -32,7 +44,6 @@ namespace {
 
 constexpr int kExitConfig = 78;    // EX_CONFIG
 constexpr int kExitSoftware = 70;  // EX_SOFTWARE
-constexpr auto kDrainTimeout = std::chrono::seconds(30);
 
 // Detaches from the terminal. Runs before any thread exists: forking a
 // threaded process (libmilter, spdlog) leaves the child with locked mutexes.
@@ -99,6 +110,80 @@ std::optional<PidFile> write_pid_file(const Config& config) {
   return std::move(written).value();
 }
 
+// SIGTERM and SIGINT let the connections in progress finish first.
+// libmilter stops its worker pool together with its listener, so once it
+// sees a stop no connection is served again and a message under way could
+// never finish. These signals are therefore blocked in every thread and
+// taken by the main thread rather than libmilter's signal thread: Linux
+// hands a signal sent to a process to its main thread first when that
+// thread waits for it. SIGHUP remains libmilter's immediate stop.
+sigset_t stop_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  return set;
+}
+
+Status block_stop_signals() {
+  const sigset_t set = stop_signals();
+  if (const int error = ::pthread_sigmask(SIG_BLOCK, &set, nullptr); error != 0) {
+    return make_error("cannot block the stop signals: " + errno_text(error));
+  }
+  return {};
+}
+
+// A stop signal taken within `wait` (none: until one comes), or 0.
+int take_stop_signal(std::optional<std::chrono::milliseconds> wait) {
+  const sigset_t set = stop_signals();
+  for (;;) {
+    int taken = 0;
+    if (!wait) {
+      if (::sigwait(&set, &taken) == 0) return taken;
+      continue;
+    }
+    const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(*wait);
+    const timespec timeout{.tv_sec = static_cast<time_t>(seconds.count()),
+                           .tv_nsec = static_cast<long>(std::chrono::nanoseconds(*wait - seconds).count())};
+    taken = ::sigtimedwait(&set, nullptr, &timeout);
+    if (taken > 0) return taken;
+    if (errno != EINTR) return 0;
+  }
+}
+
+// The milter socket: just after smfi_opensocket, the process's only
+// listening socket. libmilter does not tell its descriptor.
+std::optional<int> listening_socket() {
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd", error)) {
+    const std::string name = entry.path().filename().string();
+    int fd = -1;
+    if (std::from_chars(name.data(), name.data() + name.size(), fd).ec != std::errc()) continue;
+    int listening = 0;
+    socklen_t length = sizeof listening;
+    if (::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &length) == 0 && listening != 0) return fd;
+  }
+  return std::nullopt;
+}
+
+// Refuses new connections while libmilter keeps serving the open ones: the
+// listening socket is shut, so that connection attempts fail at once, and
+// the descriptor libmilter polls is given a pipe that never turns readable,
+// so that its listener idles until smfi_stop(). `writer` keeps the pipe
+// open: one without a writer would read as closed, which libmilter takes
+// for a broken socket.
+Status stop_listening(int listening_fd, UniqueFd& writer) {
+  int ends[2];
+  if (::pipe2(ends, O_CLOEXEC) != 0) return make_error("pipe: " + errno_text(errno));
+  const UniqueFd reader(ends[0]);
+  writer.reset(ends[1]);
+  const UniqueFd listener(::fcntl(listening_fd, F_DUPFD_CLOEXEC, 0));
+  if (!listener.valid()) return make_error("dup: " + errno_text(errno));
+  if (::dup3(reader.get(), listening_fd, O_CLOEXEC) < 0) return make_error("dup3: " + errno_text(errno));
+  if (::shutdown(listener.get(), SHUT_RDWR) != 0) return make_error("shutdown: " + errno_text(errno));
+  return {};
+}
+
 }  // namespace
 
 int run_daemon(const Options& options) {
@@ -131,24 +216,24 @@ int run_daemon(const Options& options) {
   }
 
   // Before any thread exists, so that every thread inherits the mask.
-  if (auto blocked = block_reload_signal(); !blocked) {
-    std::cerr << "privmilter: " << blocked.error().message << std::endl;
-    return kExitSoftware;
+  for (auto blocked : {block_reload_signal(), block_stop_signals()}) {
+    if (!blocked) {
+      std::cerr << "privmilter: " << blocked.error().message << std::endl;
+      return kExitSoftware;
+    }
   }
   configure_logging(config.log_level, options.foreground);
   const bool foreground = options.foreground;
-  auto engine = Engine::create(std::move(config), source);
-  if (!engine) {
-    spdlog::critical("cannot start: {}", engine.error().message);
-    std::cerr << "privmilter: " << engine.error().message << std::endl;
+  auto run_as = resolve_run_as(config.process);
+  if (!run_as) {
+    spdlog::critical("cannot start: {}", run_as.error().message);
+    std::cerr << "privmilter: " << run_as.error().message << std::endl;
     return kExitConfig;
   }
-  // The settings bound at start; a reload keeps them for the life of the process.
-  const std::shared_ptr<const Config> started_with = (*engine)->snapshot()->config;
-  const Config& active = *started_with;
-  const std::string& socket_spec = active.socket;
-  if (auto path = socket_path(socket_spec); !path.empty()) {
-    if (auto made = ensure_private_directory(std::filesystem::path(path).parent_path()); !made) {
+  const std::string socket_spec = config.socket;
+  const std::string unix_socket = socket_path(socket_spec);
+  if (!unix_socket.empty()) {
+    if (auto made = ensure_private_directory(std::filesystem::path(unix_socket).parent_path()); !made) {
       std::cerr << "privmilter: " << made.error().message << std::endl;
       return kExitConfig;
     }
@@ -167,6 +252,36 @@ int run_daemon(const Options& options) {
               << std::endl;
     return kExitConfig;
   }
+  const std::optional<int> listening_fd = listening_socket();
+  disable_nagle_on_listening_sockets();
+  if (!unix_socket.empty()) {
+    if (auto shared = share_socket_with_mta(unix_socket, *run_as); !shared) {
+      spdlog::critical("cannot start: {}", shared.error().message);
+      std::cerr << "privmilter: " << shared.error().message << std::endl;
+      return kExitSoftware;
+    }
+  }
+  // Keys and stores are opened only after the switch, so what the daemon
+  // creates belongs to its user and a key it cannot read fails now, not
+  // at the first reload.
+  if (*run_as) {
+    if (auto switched = switch_user(**run_as); !switched) {
+      spdlog::critical("cannot start: {}", switched.error().message);
+      std::cerr << "privmilter: " << switched.error().message << std::endl;
+      return kExitSoftware;
+    }
+    spdlog::info("running as user {} (uid {}, gid {})", (*run_as)->user, (*run_as)->uid, (*run_as)->gid);
+  }
+  auto engine = Engine::create(std::move(config), source);
+  if (!engine) {
+    spdlog::critical("cannot start: {}", engine.error().message);
+    std::cerr << "privmilter: " << engine.error().message << std::endl;
+    if (!unix_socket.empty()) ::unlink(unix_socket.c_str());
+    return kExitConfig;
+  }
+  // The settings bound at start; a reload keeps them for the life of the process.
+  const std::shared_ptr<const Config> started_with = (*engine)->snapshot()->config;
+  const Config& active = *started_with;
   print_postfix_hint(active);
   // Nothing of ours writes to standard output after this; some parsing
   // libraries (libytnef) print diagnostics there on damaged input, which
@@ -189,7 +304,8 @@ int run_daemon(const Options& options) {
   std::optional<PidFile> pid_file = write_pid_file(active);
   std::optional<std::filesystem::path> status_file;
   if (pid_file) status_file = reload_status_path(pid_file->path());
-  ReloadListener reload_listener(**engine, status_file);
+  ServiceManager service_manager;
+  ReloadListener reload_listener(**engine, status_file, service_manager);
   std::optional<RetentionSweeper> retention_sweeper;
   {
     const AllSignalsBlocked blocked;
@@ -199,24 +315,74 @@ int run_daemon(const Options& options) {
     }
     retention_sweeper.emplace(**engine);
   }
+  std::unique_ptr<MetricsServer> metrics_server;
+  if (active.metrics_listen) {
+    auto serving = MetricsServer::start(**engine, *active.metrics_listen);
+    if (!serving) {
+      spdlog::critical("cannot start: {}", serving.error().message);
+      std::cerr << "privmilter: " << serving.error().message << std::endl;
+      return kExitConfig;
+    }
+    metrics_server = std::move(*serving);
+    spdlog::info("metrics on http://{}/metrics, health on /healthz", metrics_server->address());
+  }
 
   set_engine(engine->get());
   spdlog::info("privmilter {} started on {} (policy {}, {} rules)", kVersion, socket_spec,
                active.policy_path.string(), rule_count(*(*engine)->snapshot()->policy));
-  const int status = smfi_main();
-  reload_listener.stop();
-
-  // libmilter stops accepting on SIGTERM but does not wait for connections
-  // in progress: let them finish before the engine goes away.
-  const auto deadline = std::chrono::steady_clock::now() + kDrainTimeout;
-  while ((*engine)->active_connections() > 0 && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  // The socket listens (connections wait in its backlog until smfi_main
+  // accepts them) and the engine is up.
+  service_manager.ready(fmt::format("serving on {}; policy generation 1 ({} rules)", socket_spec,
+                                    rule_count(*(*engine)->snapshot()->policy)));
+  service_manager.start_watchdog([&engine] { return engine_answers(**engine); });
+  // A stop signal that came while starting: do not begin serving.
+  const int early_signal = take_stop_signal(std::chrono::milliseconds(0));
+  std::atomic<int> status{MI_SUCCESS};
+  std::atomic<bool> milter_stopped{false};
+  std::thread milter_thread;
+  if (early_signal == 0) {
+    const pthread_t main_thread = ::pthread_self();
+    milter_thread = std::thread([&status, &milter_stopped, main_thread] {
+      status = smfi_main();
+      // Stopped on its own (SIGHUP, a failure): wake the main thread.
+      milter_stopped = true;
+      ::pthread_kill(main_thread, SIGTERM);
+    });
   }
+  const int stop_signal = early_signal != 0 ? early_signal : take_stop_signal(std::nullopt);
+  const auto bound = std::chrono::seconds(active.process.shutdown_timeout_seconds);
+  service_manager.stopping(bound);
+  reload_listener.stop();
+  metrics_server.reset();
+
+  UniqueFd idle_listener;
+  if (!milter_stopped && milter_thread.joinable()) {
+    auto stopped = listening_fd ? stop_listening(*listening_fd, idle_listener)
+                                : Status(make_error("the listening socket was not found"));
+    if (stopped) {
+      spdlog::info("stopping ({}): new connections are refused; {} open have up to {} s to finish",
+                   ::strsignal(stop_signal), (*engine)->active_connections(), bound.count());
+    } else {
+      spdlog::warn("stopping ({}) at once: cannot keep serving open connections: {}", ::strsignal(stop_signal),
+                   stopped.error().message);
+      smfi_stop();
+    }
+  }
+  // A second stop signal ends the wait.
+  const auto deadline = std::chrono::steady_clock::now() + bound;
+  while ((*engine)->active_connections() > 0 && std::chrono::steady_clock::now() < deadline) {
+    if (take_stop_signal(std::chrono::milliseconds(50)) != 0) break;
+  }
+  service_manager.stop_watchdog();
   if (const int left = (*engine)->active_connections(); left > 0) {
     spdlog::warn("stopping with {} connections still open; the MTA will retry their messages", left);
     pid_file.reset();
     spdlog::shutdown();
-    _exit(status == MI_SUCCESS ? 0 : kExitSoftware);
+    _exit(milter_stopped && status != MI_SUCCESS ? kExitSoftware : 0);
+  }
+  if (milter_thread.joinable()) {
+    if (!milter_stopped) smfi_stop();
+    milter_thread.join();
   }
   set_engine(nullptr);
   pid_file.reset();

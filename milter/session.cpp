@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "privmilter/pipeline.h"
@@ -47,6 +48,17 @@ void delete_routing_fields(const MessageState& message, std::vector<HeaderChange
   delete_fields(kRouteHeaderName, message.route_fields, changes);
 }
 
+// What finish_release answered: a release carried out (marked, or refused
+// for want of a certificate), a deferral, or a colleague's copy let go.
+MessageAction release_outcome(const MtaEdits& edits) {
+  const bool marked = std::any_of(edits.add_headers.begin(), edits.add_headers.end(),
+                                  [](const HeaderField& field) { return field.name == "X-Privmilter-Released"; });
+  if (marked || edits.disposition == Disposition::reject || edits.disposition == Disposition::discard) {
+    return MessageAction::released;
+  }
+  return edits.disposition == Disposition::tempfail ? MessageAction::failed : MessageAction::not_inspected;
+}
+
 }  // namespace
 
 // A message in progress answers by the snapshot it started with, like
@@ -62,9 +74,19 @@ MtaEdits Connection::failure_edits(const std::string& reason) const {
 }
 
 StageReply Connection::fail(std::string_view stage, const std::string& reason) {
-  const std::string queue_id = message_ ? message_->envelope.queue_id : std::string();
-  spdlog::error("queue {}: {} at {}; answering per on_error", queue_id.empty() ? "-" : queue_id, reason, stage);
   const StageReply reply = failure_reply();
+  Metrics& metrics = engine_.metrics();
+  if (!message_) {
+    spdlog::error("client {}[{}]: {} at {}; answering per on_error", client_name_, client_addr_, reason, stage);
+    metrics.count_error(ErrorKind::protocol);
+    return reply;
+  }
+  const std::string& queue_id = message_->envelope.queue_id;
+  spdlog::error("queue {}: {} at {}; answering per on_error", queue_id.empty() ? "-" : queue_id, reason, stage);
+  // With a message in progress the only failures are its limits and its spool.
+  metrics.count_error(reason.find("(limits.") != std::string::npos ? ErrorKind::limit : ErrorKind::spool);
+  metrics.count_message(message_->inspect ? Direction::outgoing : Direction::internal, MessageAction::failed,
+                        reply == StageReply::accept ? Disposition::accept : Disposition::tempfail);
   message_.reset();
   return reply;
 }
@@ -79,6 +101,7 @@ bool Connection::is_outgoing() const {
 }
 
 StageReply Connection::on_mail(std::string_view sender, std::string_view auth_authen, std::string_view queue_id) {
+  deferred_.reset();
   Envelope envelope{.queue_id = std::string(queue_id),
                     .sender = strip_smtp_path(sender),
                     .recipients = {},
@@ -92,6 +115,7 @@ StageReply Connection::on_mail(std::string_view sender, std::string_view auth_au
     // Neither authenticated nor from the firm's networks: inbound or relayed
     // mail, which this filter does not inspect.
     message_.reset();
+    engine_.metrics().count_message(Direction::inbound, MessageAction::not_inspected, Disposition::accept);
     return StageReply::accept;
   }
   return StageReply::proceed;
@@ -140,6 +164,7 @@ StageReply Connection::on_end_of_headers() {
   if (message_->header_count == 0 && !is_outgoing()) message_->inspect = false;
   if (!message_->inspect && message_->release_tokens.empty()) {
     message_.reset();
+    engine_.metrics().count_message(Direction::internal, MessageAction::not_inspected, Disposition::accept);
     return StageReply::accept;
   }
   message_->headers_ended = true;
@@ -161,11 +186,13 @@ MtaEdits Connection::on_end_of_message(std::string_view queue_id) {
   // The message is dropped whatever happens below: a new MAIL starts afresh.
   MessageState message = std::move(*message_);
   message_.reset();
+  MessageMeter meter(engine_.metrics(), message.inspect ? Direction::outgoing : Direction::internal,
+                     message.spool.size());
   if (!queue_id.empty()) message.envelope.queue_id = queue_id;
   if (!message.headers_ended) {
     if (auto appended = message.spool.append("\r\n"); !appended) {
       spdlog::error("queue {}: {}", message.envelope.queue_id, appended.error().message);
-      return failure_edits_for(*message.snapshot->config, "spool unavailable");
+      return meter.fail(ErrorKind::spool, failure_edits_for(*message.snapshot->config, "spool unavailable"));
     }
   }
 
@@ -174,7 +201,9 @@ MtaEdits Connection::on_end_of_message(std::string_view queue_id) {
   if (!message.release_tokens.empty()) {
     // Without an answer here the token was refused: the message is judged
     // like any other below.
-    if (auto answered = finish_release(message, strip)) return std::move(*answered);
+    if (auto answered = finish_release(message, strip)) {
+      return meter.finish(release_outcome(*answered), std::move(*answered));
+    }
   }
   delete_routing_fields(message, strip);
 
@@ -183,8 +212,9 @@ MtaEdits Connection::on_end_of_message(std::string_view queue_id) {
                          snapshot.config->content_limits);
   if (!decision) {
     spdlog::error("queue {}: cannot inspect message: {}", message.envelope.queue_id, decision.error().message);
-    return failure_edits_for(*snapshot.config, "message could not be inspected");
+    return meter.fail(ErrorKind::extraction, failure_edits_for(*snapshot.config, "message could not be inspected"));
   }
+  engine_.metrics().count_inspection_limits(decision->facts);
   const auto& verdict = decision->verdict;
   auto result = engine_.enforcer().enforce(message.envelope, verdict, message.spool, std::chrono::system_clock::now(),
                                            Engine::enforcement_context(snapshot));
@@ -196,7 +226,9 @@ MtaEdits Connection::on_end_of_message(std::string_view queue_id) {
                message.envelope.sender, message.envelope.recipients.size(), to_string(verdict.action),
                verdict.deciding_rule.empty() ? "-" : verdict.deciding_rule, to_string(result.edits.disposition),
                result.reference);
-  return std::move(result.edits);
+  engine_.metrics().count_verdict(verdict);
+  if (result.edits.disposition == Disposition::tempfail) engine_.metrics().count_error(enforcement_failure(verdict));
+  return meter.finish(message_action(verdict.action), std::move(result.edits));
 }
 
 // A reviewer's release approves the content, not clear text: a message
@@ -237,6 +269,7 @@ std::optional<MtaEdits> Connection::finish_release(MessageState& message, std::v
   if (!check) {
     // Unrecorded, so not carried out: the MTA keeps the message.
     spdlog::error("queue {}: {}; deferring", message.envelope.queue_id, check.error().message);
+    engine_.metrics().count_error(ErrorKind::release_record);
     edits.disposition = Disposition::tempfail;
     edits.reply = SmtpReply{"451", "4.3.0", "Message deferred: release could not be recorded, try again later"};
     return edits;

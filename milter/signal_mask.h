@@ -1,9 +1,8 @@
 #pragma once
-// Threads the daemon starts before smfi_main must never take SIGHUP,
-// SIGTERM or SIGINT: libmilter blocks them only later, in smfi_main, and
-// only in its own threads. Were they open in one of ours, a SIGTERM could
-// land there and kill the process instead of reaching libmilter's orderly
-// stop. Threads created while this guard lives start with every signal
+// The daemon's own threads must never take SIGHUP, SIGTERM or SIGINT:
+// the main thread waits for SIGTERM and SIGINT (sigwait) and libmilter's
+// signal thread for SIGHUP. Were they open in one of ours, a SIGTERM could
+// land there and kill the process instead of reaching the orderly stop. Threads created while this guard lives start with every signal
 // blocked; the creating thread's mask is restored afterwards.
 
 #include <signal.h>

@@ -124,8 +124,8 @@ class PolicyCompiler {
   std::shared_ptr<const Policy> compile(const std::vector<PolicyDocument>& documents) {
     for (const PolicyDocument& document : documents) within(document, [&] { read_header(document); });
     for (const PolicyDocument& document : documents) within(document, [&] { read_detectors(document); });
-    for (const auto& [document, node, list] : pending_ignores_) {
-      within(*document, [&] { resolve_ignore(node, list); });
+    for (const PendingIgnore& pending : pending_ignores_) {
+      within(*pending.document, [&] { resolve_ignore(pending.node, pending.list); });
     }
     std::vector<Rule> rules;
     for (const PolicyDocument& document : documents) within(document, [&] { read_rules(document, rules); });
@@ -271,7 +271,13 @@ Result<std::vector<fs::path>> policy_files(const fs::path& directory) {
     // Editors' backups and hidden files are not policy.
     if (name.empty() || name.front() == '.' || name.back() == '~') continue;
     if (path.extension() != ".yaml" && path.extension() != ".yml") continue;
-    if (!it->is_regular_file(error)) continue;
+    // A policy file that cannot be read is an error, never a rule set that
+    // quietly shrinks: a dangling link fails the load (and a reload keeps
+    // the running policy).
+    const fs::file_status status = it->status(error);
+    if (error) return make_error(path.string() + ": " + error.message());
+    if (status.type() == fs::file_type::not_found) return make_error(path.string() + ": a link to a missing file");
+    if (!fs::is_regular_file(status)) continue;
     files.push_back(path);
   }
   if (error) return make_error("cannot read policy directory " + directory.string() + ": " + error.message());

@@ -7,12 +7,14 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <optional>
 #include <random>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "command_output.h"
@@ -69,7 +71,7 @@ class DaemonTest : public ::testing::Test {
   void write_config(const std::string& extra = "") const {
     write_keys();
     std::ofstream out(path("privmilter.yaml"));
-    out << "milter: {socket: 'unix:" << path("privmilter.sock").string() << "'}\n"
+    out << "milter: {socket: 'unix:" << path("privmilter.sock").string() << "'" << milter_settings_ << "}\n"
         << "firm: {name: Example Law LLP, internal_domains: [examplelaw.com], internal_networks: [10.0.0.0/8]}\n"
         << "policy: " << (std::filesystem::exists(path("policy.yaml")) ? "policy.yaml" : "policy") << "\n"
         << "quarantine: {directory: quarantine, key_file: keys/quarantine.key}\n"
@@ -131,6 +133,19 @@ class DaemonTest : public ::testing::Test {
     return output.exit_code == 0 ? nlohmann::json::parse(output.output) : nlohmann::json::object();
   }
 
+  // The ids privmilterctl lists from the quarantine index, any status.
+  std::vector<std::string> quarantine_listed() const {
+    const auto output = run_command(std::string(PRIVMILTERCTL_PATH) + " quarantine list --limit 0 --format json -c " +
+                                    path("privmilter.yaml").string());
+    EXPECT_EQ(output.exit_code, 0) << output.output;
+    std::vector<std::string> ids;
+    const auto listed = nlohmann::json::parse(output.output, nullptr, false);
+    if (!listed.is_array()) return ids;
+    for (const auto& entry : listed) ids.push_back(entry["id"]);
+    std::sort(ids.begin(), ids.end());
+    return ids;
+  }
+
   std::vector<std::filesystem::path> quarantined(const std::string& extension) const {
     std::vector<std::filesystem::path> files;
     if (!std::filesystem::exists(path("quarantine"))) return files;
@@ -142,8 +157,21 @@ class DaemonTest : public ::testing::Test {
 
   bool daemon_running() { return daemon_ && daemon_->running(); }
 
+  // Polls `condition` until it holds or `timeout` passes; true if it held.
+  template <typename Condition>
+  static bool wait_until(Condition&& condition, std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!condition()) {
+      if (std::chrono::steady_clock::now() >= deadline) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return true;
+  }
+
   std::optional<TempDirectory> dir_;
   std::optional<ChildProcess> daemon_;
+  // More settings of the milter map, each with a leading ", ".
+  std::string milter_settings_;
 };
 
 }  // namespace privmilter::integration
