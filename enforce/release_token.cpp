@@ -154,7 +154,13 @@ Result<ReleaseToken> verify_release_token(std::string_view header_value, const S
   }
   std::int64_t seconds = 0;
   const auto parsed = std::from_chars(expires->data(), expires->data() + expires->size(), seconds);
-  if (parsed.ec != std::errc() || parsed.ptr != expires->data() + expires->size() || seconds <= 0) return malformed;
+  // Later than this (the year 2262) the clock's nanosecond count overflows.
+  constexpr std::int64_t kLatestExpiry =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::duration::max()).count();
+  if (parsed.ec != std::errc() || parsed.ptr != expires->data() + expires->size() || seconds <= 0 ||
+      seconds > kLatestExpiry) {
+    return malformed;
+  }
 
   ReleaseToken token;
   token.quarantine_id = std::string(*id);
