@@ -96,6 +96,16 @@ MilterClient::MilterClient(Passkey, PacketChannel channel, ClientOptions options
 
 MilterClient::~MilterClient() { (void)quit(); }
 
+std::uint64_t MilterClient::round_trips() const {
+  std::lock_guard lock(mutex_);
+  return channel_.round_trips();
+}
+
+std::chrono::steady_clock::time_point MilterClient::last_sent_at() const {
+  std::lock_guard lock(mutex_);
+  return channel_.last_sent_at();
+}
+
 bool MilterClient::is_open() const {
   std::lock_guard lock(mutex_);
   return channel_.is_open();

@@ -69,6 +69,12 @@ class MilterClient {
   ~MilterClient();  // sends QUIT if still open
 
   const Negotiation& negotiation() const { return negotiation_; }
+  int native_handle() const { return channel_.native_handle(); }
+  // Exchanges so far (see PacketChannel::round_trips), negotiation included.
+  std::uint64_t round_trips() const;
+  // When the last bytes were handed to the socket: after end_of_message(),
+  // the moment the end-of-message packet (after the last body byte) left.
+  std::chrono::steady_clock::time_point last_sent_at() const;
   bool is_open() const;
 
   // 'D': no reply. Postfix sends a stage's macros even when the stage itself

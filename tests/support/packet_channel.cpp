@@ -122,6 +122,10 @@ Status PacketChannel::flush() {
     }
     return make_error(std::string("write to milter: ") + std::strerror(errno));
   }
+  if (sent > 0) {
+    sent_since_receive_ = true;
+    last_sent_at_ = std::chrono::steady_clock::now();
+  }
   outgoing_.clear();
   return Status::success();
 }
@@ -152,6 +156,10 @@ Status PacketChannel::fill_incoming(std::size_t wanted, Deadline deadline) {
 
 Result<Packet> PacketChannel::receive() {
   if (Status flushed = flush(); !flushed) return flushed.error();
+  if (sent_since_receive_) {
+    ++round_trips_;
+    sent_since_receive_ = false;
+  }
   const Deadline deadline = std::chrono::steady_clock::now() + timeout_;
   if (Status got = fill_incoming(4, deadline); !got) return got.error();
   const std::uint32_t length = read_be32(incoming_.data() + incoming_offset_);

@@ -375,5 +375,29 @@ TEST_F(NullMilterTest, ConcurrentClientsEachWithTheirOwnConnection) {
   EXPECT_EQ(delivered.load(), kThreads * kMessagesPerThread);
 }
 
+// Negotiation, connect, helo, mail, rcpt, data, three headers, end of
+// headers, one body chunk and end of message: 12 exchanges when every stage
+// is answered, 7 when rcpt, header and body are not.
+TEST_F(NullMilterTest, RoundTripsCountEachExchangeOnce) {
+  for (const bool lean : {false, true}) {
+    SCOPED_TRACE(lean ? "no-reply stages" : "every stage answered");
+    std::vector<std::string> options{"--add-header", "X-Seen:yes"};
+    if (lean) options.insert(options.end(), {"--no-reply-at", "rcpt", "--no-reply-at", "header",
+                                             "--no-reply-at", "body"});
+    start_milter(options);
+    auto client = open_client();
+    ASSERT_NE(client, nullptr);
+    EXPECT_EQ(client->round_trips(), 1u);
+    const auto before = std::chrono::steady_clock::now();
+    auto result = client->send_message(envelope_to({"bob@client.example"}), kSimpleMessage);
+    ASSERT_TRUE(result.ok()) << result.error().message;
+    // The header and the verdict come back in one exchange.
+    EXPECT_EQ(result->added_header("X-Seen"), "yes");
+    EXPECT_EQ(client->round_trips(), lean ? 7u : 12u);
+    EXPECT_GE(client->last_sent_at(), before);
+    TearDown();
+  }
+}
+
 }  // namespace
 }  // namespace privmilter::miltertest
