@@ -64,7 +64,9 @@ CONFIG
   pfh_start_process privmilter "$privmilter" -f -c "$PMF_DIR/privmilter.yaml"
   # shellcheck disable=SC2034  # read by the tests that source this file
   PMF_PID=$PFH_LAST_PID
-  pfh_wait_for_port "$PMF_PORT"
+  # Loading and compiling the policy comes first; a busy 2-core CI machine
+  # has been seen to need more than the default 20 s.
+  pfh_wait_for_port "$PMF_PORT" 90
 }
 
 pmf_write_message() {
