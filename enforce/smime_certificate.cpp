@@ -19,7 +19,14 @@ std::chrono::system_clock::time_point to_time_point(const ASN1_TIME* time) {
     // than valid forever.
     return std::chrono::system_clock::time_point::min();
   }
-  return std::chrono::system_clock::from_time_t(timegm(&parts));
+  // Dates past the clock's range (year 2262 in nanoseconds; "never
+  // expires" is 99991231235959Z) are as late as the clock can say, rather
+  // than an overflow.
+  const std::time_t seconds = timegm(&parts);
+  constexpr auto kLatest =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::duration::max()).count();
+  if (seconds > kLatest) return std::chrono::system_clock::time_point::max();
+  return std::chrono::system_clock::from_time_t(seconds);
 }
 
 std::string utc_text(std::chrono::system_clock::time_point time) {

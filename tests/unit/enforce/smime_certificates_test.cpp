@@ -92,6 +92,19 @@ TEST(CertificateDirectory, PrefersTheCertificateValidLongest) {
   EXPECT_TRUE(same(load(dir).find("bob@client.example", kNow()).value(), renewed));
 }
 
+// Certificates meant never to expire (notAfter 99991231235959Z, RFC 5280
+// 4.1.2.5) lie beyond what the clock's nanosecond count can hold: still
+// valid, never an overflow that turns them expired.
+TEST(CertificateDirectory, ACertificateValidUntilYear9999IsUsable) {
+  const long until_9999 = 7900L * 365 * 86400;  // seconds from now, near the end of year 9999
+  const Identity forever(IdentitySpec().emails({"bob@client.example"}).valid(-3600, until_9999));
+  TempDir dir;
+  write_text(dir / "bob.pem", forever.certificate_pem());
+  auto found = load(dir).find("bob@client.example", kNow());
+  ASSERT_TRUE(found.ok()) << found.error().message;
+  EXPECT_TRUE(same(found.value(), forever));
+}
+
 struct UnusableCase {
   const char* label;
   IdentitySpec spec;
