@@ -5,16 +5,21 @@
 // holds each detector's prefilter expressions (TextMatcher::
 // prefilter_expressions, rewritten by prefilter_translation.h so that it
 // cannot miss what RE2 would find) and tells which detectors may match a
-// segment; only those run their own exact scan there. Findings are
-// therefore always the detectors' own, with RE2's semantics and linear
-// time; Vectorscan only skips the detectors that cannot match.
+// segment, and where; only those run their own exact scan, and where the
+// matcher says how far its findings reach from a match (match_windows.h)
+// only over the text around the matches. Identifiers find their
+// candidates from the segment's groups of digits instead (digit_groups.h).
+// Findings are therefore always the detectors' own, with RE2's semantics
+// and linear time; Vectorscan only skips text that cannot hold them.
 
 #include <cstddef>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <string_view>
 #include <vector>
 
+#include "match_windows.h"
 #include "privmilter/result.h"
 #include "text_matcher.h"
 
@@ -31,6 +36,12 @@ struct DetectorSetOptions {
   // Longer segments are not prefiltered (Vectorscan takes lengths as
   // unsigned int): every detector runs its own scan on them.
   std::size_t max_prefiltered_length = std::numeric_limits<unsigned int>::max();
+  // Up to this many phrases (all lists together) go into the database
+  // whole, which finds them at about the cost of their rarest word; more
+  // are cut down to their longest word, which compiles in about half the
+  // time (prefilter_translation.h) and costs an exact search wherever the
+  // word is found.
+  std::size_t max_whole_phrases = 1000;
 };
 
 class DetectorSet {  // immutable after compile; shared by all threads
@@ -57,9 +68,11 @@ class DetectorSet {  // immutable after compile; shared by all threads
   const TextMatcher& matcher(std::size_t index) const { return *matchers_[index]; }
   bool always_runs(std::size_t index) const { return always_runs_[index] != 0; }  // could not be prefiltered
 
-  // One Vectorscan pass per segment finds the candidate detectors; each
-  // candidate then runs its exact scan on that segment. The result is
-  // indexed by detector, each detector's hits in segment and text order.
+  // One Vectorscan pass per segment finds the candidate detectors and
+  // where they may find something; each candidate then runs its exact scan
+  // there (or on the whole segment). The result is indexed by detector,
+  // each detector's hits in segment and text order, the same as every
+  // detector scanning every segment whole would give.
   //
   // What is kept, per detector: every finding with an identity not yet
   // seen in that segment, and repeats of an identity up to
@@ -72,21 +85,29 @@ class DetectorSet {  // immutable after compile; shared by all threads
   // identities included, are not looked for.
   //
   // Segments that are not valid UTF-8 or longer than
-  // max_prefiltered_length are not prefiltered: every detector scans them.
+  // max_prefiltered_length are not prefiltered: every detector scans them
+  // whole.
   std::vector<std::vector<DetectorHit>> scan(const std::vector<std::string_view>& segments,
                                              std::size_t max_hits_per_detector) const;
 
-  // For compile() only.
+  // For compile() only. rules: by Vectorscan expression id.
   DetectorSet(std::vector<std::shared_ptr<const TextMatcher>> matchers, std::vector<unsigned char> always_runs,
-              std::unique_ptr<const VectorscanDatabase> database, DetectorSetOptions options);
+              std::vector<WindowRule> rules, std::unique_ptr<const VectorscanDatabase> database,
+              DetectorSetOptions options);
+
+  struct SegmentPlan;  // per-thread scratch of scan()
 
  private:
-  // Sets candidates[i] for each detector that must scan `text`.
-  void find_candidates(std::string_view text, std::vector<unsigned char>& candidates) const;
+  // Decides, for each detector, whether and where it scans `text`.
+  void plan_segment(std::string_view text, SegmentPlan& plan) const;
 
   std::vector<std::shared_ptr<const TextMatcher>> matchers_;
   std::vector<unsigned char> always_runs_;
-  std::unique_ptr<const VectorscanDatabase> database_;  // null when no detector is prefiltered
+  std::vector<WindowRule> rules_;
+  std::vector<unsigned char> locates_candidates_;  // finds its own candidates from digit groups
+  std::optional<std::size_t> fewest_candidate_digits_;  // of those that do
+  std::size_t detectors_in_database_ = 0;  // that do not always run
+  std::unique_ptr<const VectorscanDatabase> database_;  // null when no expression is in one
   DetectorSetOptions options_;
 };
 

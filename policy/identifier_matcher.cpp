@@ -3,6 +3,7 @@
 #include <re2/re2.h>
 
 #include <algorithm>
+#include <limits>
 #include <optional>
 #include <utility>
 
@@ -24,12 +25,65 @@ bool is_word_byte(char c) {
   return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
 }
 bool is_separator(char c) { return c == ' ' || c == '-'; }
+
+// The shortest candidate candidate_pattern accepts, of any kind: 9 digits.
+constexpr std::size_t kShortestCandidate = 9;
+
+// The longest IBAN candidate_pattern accepts: 2 letters, 2 digits and
+// seven groups of four plus one of three, each after a space.
+constexpr std::size_t kLongestIbanCandidate = 4 + 7 * 5 + 4;
+
+// Whether a group of digit runs joined by single separators can hold a
+// match of candidate_pattern(kind), from the lengths of its runs. A run
+// between two separators of a match is exactly as long as the pattern's
+// group there; the first and last may be longer, a match taking their ends.
+bool has_candidate_shape(IdentifierKind kind, std::string_view text, const DigitGroup& group) {
+  constexpr std::size_t kMostRuns = 4;  // as many as the longest shape has
+  std::size_t runs[kMostRuns] = {};     // the latest runs, newest last
+  std::size_t seen = 0;
+  if (kind == IdentifierKind::payment_card && group.digits < 13) return false;  // no shape has fewer
+  const auto latest = [&](std::size_t back) { return back < seen ? runs[kMostRuns - 1 - back] : 0; };
+  for (std::size_t position = group.begin; position < group.end; ++position) {
+    const std::size_t run_begin = position;
+    while (position < group.end && text[position] >= '0' && text[position] <= '9') ++position;
+    std::copy(runs + 1, runs + kMostRuns, runs);
+    runs[kMostRuns - 1] = position - run_begin;
+    ++seen;
+    switch (kind) {
+      case IdentifierKind::payment_card:
+        // 13-19 digits; 4-4-4-4(-3); 4-6-4(5).
+        if (latest(0) >= 13) return true;
+        if (latest(3) >= 4 && latest(2) == 4 && latest(1) == 4 && latest(0) >= 4) return true;
+        if (latest(2) >= 4 && latest(1) == 6 && latest(0) >= 4) return true;
+        break;
+      case IdentifierKind::us_ssn:
+        // 3-2-4 or 9 in a row.
+        if (latest(0) >= 9) return true;
+        if (latest(2) >= 3 && latest(1) == 2 && latest(0) >= 4) return true;
+        break;
+      case IdentifierKind::aba_routing:
+        if (latest(0) >= 9) return true;
+        break;
+      case IdentifierKind::iban: return true;
+    }
+  }
+  return false;
+}
+
+void add_window(std::vector<TextWindow>& windows, TextWindow window) {
+  if (!windows.empty() && window.begin <= windows.back().end) {
+    windows.back().end = std::max(windows.back().end, window.end);
+  } else {
+    windows.push_back(window);
+  }
+}
 // "12-4111..." or "4111...-7" or "3.1415926535": the digits carry on past
 // the candidate, so it is a piece of a longer number.
 bool is_digit_joiner(char c) { return c == '-' || c == '.'; }
 
 // The written forms each kind is looked for in. Separators are checked for
-// consistency in code, because RE2 has no backreferences.
+// consistency in code, because RE2 has no backreferences. candidate_windows
+// relies on these shapes: change both together.
 std::string_view candidate_pattern(IdentifierKind kind) {
   switch (kind) {
     case IdentifierKind::payment_card:
@@ -157,24 +211,34 @@ class IdentifierMatcher final : public TextMatcher {
   const std::string& detector() const override { return detector_; }
 
   void scan(std::string_view text, const MatchVisitor& visit) const override {
-    std::optional<std::vector<Span>> keyword_spans;  // found on first need
+    const TextWindow whole{0, text.size()};
+    scan_within(text, {&whole, 1}, visit);
+  }
+
+  void scan_within(std::string_view text, std::span<const TextWindow> windows,
+                   const MatchVisitor& visit) const override {
+    std::optional<std::vector<Span>> keyword_spans;  // found on first need, in the whole text
     re2::StringPiece match;
     std::size_t position = 0;
-    while (position < text.size()) {
-      if (!candidates_->Match(piece(text), position, text.size(), RE2::UNANCHORED, &match, 1)) break;
-      const auto begin = static_cast<std::size_t>(match.data() - text.data());
-      const std::optional<std::size_t> end = validated_end(text, begin, {match.data(), match.size()});
-      position = end.value_or(begin + match.size());
-      if (!end) continue;
-      const Span found{begin, *end};
-      if (keywords_) {
-        if (!keyword_spans) keyword_spans = keywords_->occurrences(text);
-        if (!keywords_->near(text, *keyword_spans, found)) continue;
-      }
-      const std::string_view written = text.substr(found.begin, found.end - found.begin);
-      if (!visit(TextMatch{mask_all_but_last(written, revealed_tail(kind_)), *compact_form(written), found.begin,
-                           written.size()})) {
-        return;
+    for (const TextWindow& window : windows) {
+      position = std::max(position, window.begin);
+      // Every candidate has at least kShortestCandidate characters.
+      while (position < window.end && window.end - position >= kShortestCandidate) {
+        if (!candidates_->Match(piece(text), position, window.end, RE2::UNANCHORED, &match, 1)) break;
+        const auto begin = static_cast<std::size_t>(match.data() - text.data());
+        const std::optional<std::size_t> end = validated_end(text, begin, {match.data(), match.size()});
+        position = end.value_or(begin + match.size());
+        if (!end) continue;
+        const Span found{begin, *end};
+        if (keywords_) {
+          if (!keyword_spans) keyword_spans = keywords_->occurrences(text);
+          if (!keywords_->near(text, *keyword_spans, found)) continue;
+        }
+        const std::string_view written = text.substr(found.begin, found.end - found.begin);
+        if (!visit(TextMatch{mask_all_but_last(written, revealed_tail(kind_)), *compact_form(written), found.begin,
+                             written.size()})) {
+          return;
+        }
       }
     }
   }
@@ -182,6 +246,33 @@ class IdentifierMatcher final : public TextMatcher {
   // Every identifier is a candidate first; keywords only narrow.
   std::vector<PrefilterExpression> prefilter_expressions() const override {
     return {{candidates_->pattern(), false}};
+  }
+
+  std::optional<std::size_t> candidate_digits() const override {
+    switch (kind_) {
+      case IdentifierKind::payment_card: return 13;
+      case IdentifierKind::us_ssn:
+      case IdentifierKind::aba_routing: return 9;
+      case IdentifierKind::iban: break;  // the groups after two capitals
+    }
+    return std::numeric_limits<std::size_t>::max();
+  }
+
+  // Relies on the shapes of candidate_pattern (see has_candidate_shape).
+  bool candidate_windows(std::string_view text, std::span<const DigitGroup> groups, std::size_t max_windows,
+                         std::vector<TextWindow>& windows) const override {
+    for (const DigitGroup& group : groups) {
+      TextWindow window{group.begin, group.end};
+      if (kind_ == IdentifierKind::iban) {
+        if (!group.after_two_capitals || group.first_run < 2) continue;
+        window = {group.begin - 2, std::min(text.size(), group.begin - 2 + kLongestIbanCandidate)};
+      } else if (!has_candidate_shape(kind_, text, group)) {
+        continue;
+      }
+      add_window(windows, window);
+      if (windows.size() > max_windows) return false;
+    }
+    return true;
   }
 
  private:

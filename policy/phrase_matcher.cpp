@@ -7,10 +7,12 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <utility>
 
 #include "phrase_alternation.h"
+#include "phrase_whitespace.h"
 #include "text_matcher.h"
 
 namespace privmilter {
@@ -23,7 +25,7 @@ constexpr std::string_view kWordCharacterClass = "[\\p{L}\\p{N}\\p{M}_]";
 constexpr std::string_view kLeftBoundary = "(?:^|[^\\p{L}\\p{N}\\p{M}_])";
 constexpr std::string_view kRightBoundary = "(?:$|[^\\p{L}\\p{N}\\p{M}_])";
 // \p{Z} covers the no-break spaces that HTML-to-text conversion leaves.
-constexpr std::string_view kWhitespaceRun = "[\\s\\p{Z}]+";
+const std::string kWhitespaceRun = std::string(kPhraseWhitespace) + "+";
 // Large lists with Unicode case folding outgrow RE2's 8 MiB default.
 constexpr std::int64_t kPhraseListMemoryBudget = std::int64_t{64} << 20;
 
@@ -44,6 +46,11 @@ std::vector<std::string_view> split_words(std::string_view phrase) {
 }
 
 re2::StringPiece piece(std::string_view text) { return {text.data(), text.size()}; }
+
+std::size_t character_count(std::string_view utf8) {
+  return static_cast<std::size_t>(
+      std::count_if(utf8.begin(), utf8.end(), [](char byte) { return (static_cast<unsigned char>(byte) & 0xC0) != 0x80; }));
+}
 
 class PhraseBoundaryRules {
  public:
@@ -84,43 +91,67 @@ class PhraseMatcher final : public TextMatcher {
                 std::vector<std::string> phrase_of_group)
       : detector_(std::move(detector)),
         alternation_(std::move(alternation)),
-        phrase_of_group_(std::move(phrase_of_group)) {}
+        phrase_of_group_(std::move(phrase_of_group)) {
+    shortest_bytes_ = std::numeric_limits<std::size_t>::max();
+    for (const std::string& phrase : phrase_of_group_) {
+      // A character is at least a byte; words are apart by at least one.
+      const std::vector<std::string_view> words = split_words(phrase);
+      std::size_t bytes = words.size() - 1;
+      for (const std::string_view word : words) bytes += character_count(word);
+      shortest_bytes_ = std::min(shortest_bytes_, bytes);
+    }
+  }
 
   const std::string& detector() const override { return detector_; }
 
   void scan(std::string_view text, const MatchVisitor& visit) const override {
+    const TextWindow whole{0, text.size()};
+    scan_within(text, {&whole, 1}, visit);
+  }
+
+  void scan_within(std::string_view text, std::span<const TextWindow> windows,
+                   const MatchVisitor& visit) const override {
     std::vector<re2::StringPiece> groups(phrase_of_group_.size() + 1);
     std::size_t position = 0;
-    while (position <= text.size()) {
-      if (!alternation_->Match(piece(text), position, text.size(), RE2::UNANCHORED, groups.data(),
-                               static_cast<int>(groups.size()))) {
-        break;
+    for (const TextWindow& window : windows) {
+      position = std::max(position, window.begin);
+      // Where no phrase fits, RE2 need not be asked.
+      while (position <= window.end && window.end - position >= shortest_bytes_) {
+        if (!alternation_->Match(piece(text), position, window.end, RE2::UNANCHORED, groups.data(),
+                                 static_cast<int>(groups.size()))) {
+          break;
+        }
+        const auto matched = std::find_if(groups.begin() + 1, groups.end(),
+                                          [](const re2::StringPiece& group) { return group.data(); });
+        if (matched == groups.end()) break;
+        const std::string& phrase = phrase_of_group_[static_cast<std::size_t>(matched - groups.begin() - 1)];
+        const auto begin = static_cast<std::size_t>(matched->data() - text.data());
+        // The phrase names itself, so it is both what is shown and what makes
+        // two findings "the same" for min_count.
+        if (!visit(TextMatch{phrase, phrase, begin, matched->size()})) return;
+        // Resume right after the phrase, not after the boundary character the
+        // alternative consumed: that character may open the next match.
+        position = begin + matched->size();
       }
-      const auto matched = std::find_if(groups.begin() + 1, groups.end(),
-                                        [](const re2::StringPiece& group) { return group.data(); });
-      if (matched == groups.end()) break;
-      const std::string& phrase = phrase_of_group_[static_cast<std::size_t>(matched - groups.begin() - 1)];
-      const auto begin = static_cast<std::size_t>(matched->data() - text.data());
-      // The phrase names itself, so it is both what is shown and what makes
-      // two findings "the same" for min_count.
-      if (!visit(TextMatch{phrase, phrase, begin, matched->size()})) break;
-      // Resume right after the phrase, not after the boundary character the
-      // alternative consumed: that character may open the next match.
-      position = begin + matched->size();
     }
   }
 
   // Each phrase without its word boundaries: the boundaries only narrow.
+  // A finding is the phrase's match and at most the boundary character on
+  // either side; each character of a word is one character of text (RE2
+  // folds case one character to one), whatever the whitespace between.
   std::vector<PrefilterExpression> prefilter_expressions() const override {
     std::vector<PrefilterExpression> expressions;
     expressions.reserve(phrase_of_group_.size());
     for (const std::string& phrase : phrase_of_group_) {
       std::string pattern;
+      std::size_t characters = 0;
       for (const std::string_view word : split_words(phrase)) {
         if (!pattern.empty()) pattern += kWhitespaceRun;
         pattern += RE2::QuoteMeta(piece(word));
+        characters += character_count(word);
       }
-      expressions.push_back({std::move(pattern), true});
+      expressions.push_back({std::move(pattern), true, true, 1, characters});
     }
     return expressions;
   }
@@ -129,6 +160,7 @@ class PhraseMatcher final : public TextMatcher {
   std::string detector_;
   std::unique_ptr<RE2> alternation_;
   std::vector<std::string> phrase_of_group_;  // index i: capture group i + 1
+  std::size_t shortest_bytes_;                // of any phrase's match
 };
 
 std::string_view trim(std::string_view text) {
@@ -196,6 +228,8 @@ Result<PhraseAlternation> compile_phrase_alternation(const std::vector<std::stri
 
 Result<std::unique_ptr<TextMatcher>> compile_phrase_matcher(
     std::string detector, const std::vector<std::string>& phrases) {
+  // Learnt now from RE2, so that no message waits for it (phrase_whitespace.h).
+  (void)is_phrase_whitespace(' ');
   Result<PhraseAlternation> compiled = compile_phrase_alternation(phrases);
   if (!compiled.ok()) return compiled.error();
   PhraseAlternation alternation = std::move(compiled).value();

@@ -1,9 +1,10 @@
 #include "prefilter_translation.h"
 
-#include <cstdio>
+#include <optional>
+#include <string>
 #include <utility>
-#include <vector>
 
+#include "prefilter_pattern_builder.h"
 #include "utf8.h"
 
 namespace privmilter {
@@ -17,23 +18,19 @@ bool is_hex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
 int hex_value(char c) { return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10; }
 bool is_perl_class(char c) { return c == 'd' || c == 'D' || c == 's' || c == 'S' || c == 'w' || c == 'W'; }
 
-std::string hex_escape(CodePoint c) {
-  char buffer[16];
-  std::snprintf(buffer, sizeof buffer, "\\x{%X}", static_cast<unsigned>(c));
-  return buffer;
-}
-
+// Reads an RE2 pattern item by item, as RE2's parser does, and hands each
+// to the builder in the form Vectorscan reads the same way.
 class PatternRewriter {
  public:
-  PatternRewriter(std::string_view pattern, bool caseless, Re2CharacterSets& character_sets)
-      : pattern_(pattern), fold_(caseless), character_sets_(character_sets) {
+  PatternRewriter(std::string_view pattern, bool caseless, bool may_cut, Re2CharacterSets& character_sets)
+      : pattern_(pattern), fold_(caseless), may_cut_(may_cut), character_sets_(character_sets) {
     scan_flags();
   }
 
   std::optional<VectorscanPrefilter> run() {
     while (ok_ && position_ < pattern_.size()) step();
-    if (!ok_ || depth_ != 0) return std::nullopt;
-    return necessary_part();
+    if (!ok_ || builder_.has_open_groups()) return std::nullopt;
+    return builder_.finish(may_cut_);
   }
 
  private:
@@ -59,11 +56,12 @@ class PatternRewriter {
     const char c = pattern_[position_];
     switch (c) {
       case '(': group_open(); return;
-      case ')': group_close(); return;
+      case ')':
+        if (!builder_.close_group()) return fail();
+        ++position_;
+        return;
       case '|':
-        if (depth_ == 0) top_level_alternation_ = true;
-        assertion_begin_.reset();
-        out_ += c;
+        builder_.add_alternative();
         ++position_;
         return;
       case '^':
@@ -103,7 +101,7 @@ class PatternRewriter {
 
   void group_open() {
     if (position_ + 1 >= pattern_.size() || pattern_[position_ + 1] != '?') {
-      open_group();
+      builder_.open_group();
       ++position_;
       return;
     }
@@ -111,7 +109,7 @@ class PatternRewriter {
     if (rest.starts_with("(?P<") || rest.starts_with("(?<")) {
       const std::size_t end = pattern_.find('>', position_);
       if (end == std::string_view::npos) return fail();
-      open_group();
+      builder_.open_group();
       position_ = end + 1;
       return;
     }
@@ -119,7 +117,7 @@ class PatternRewriter {
     while (end < pattern_.size() && std::string_view("imsU-").find(pattern_[end]) != std::string_view::npos) ++end;
     if (end >= pattern_.size()) return fail();
     if (pattern_[end] == ':') {
-      open_group();
+      builder_.open_group();
     } else if (pattern_[end] != ')') {
       return fail();
     }
@@ -371,115 +369,15 @@ class PatternRewriter {
     return bounds ? std::move(*bounds) : CharacterBounds{};
   }
 
-  // Output, and the top-level pieces it is made of. A pattern without
-  // top-level alternatives is a sequence of pieces, so each run of literal
-  // pieces occurs in every match.
-  struct Piece {
-    std::size_t begin = 0;
-    std::size_t end = 0;
-    bool literal = false;  // one of at most three characters
-  };
-
-  void add_piece(std::size_t begin, bool literal) {
-    if (depth_ == 0) pieces_.push_back({begin, out_.size(), literal});
+  void emit_set(const CodePointSet& set) {
+    if (ok_ && !builder_.add_set(set)) fail();
   }
 
-  void emit_assertion(std::string_view assertion) {
-    const std::size_t begin = out_.size();
-    out_ += assertion;
-    add_piece(begin, false);
-    assertion_begin_ = begin;
-  }
+  void emit_assertion(std::string_view assertion) { builder_.add_assertion(assertion); }
 
   void emit_quantifier(const std::string& quantifier) {
-    skip_lazy_marker();
-    if (assertion_begin_) {
-      // Vectorscan refuses to repeat an assertion (\b+, ^*); without it
-      // the expression only matches more.
-      out_.resize(*assertion_begin_);
-      assertion_begin_.reset();
-      if (depth_ == 0 && !pieces_.empty()) pieces_.back().end = out_.size();
-      return;
-    }
-    out_ += quantifier;
-    if (quantifier == "*" || quantifier == "+" || quantifier.ends_with(",}")) unbounded_repeat_ = true;
-    if (depth_ == 0 && !pieces_.empty()) {
-      pieces_.back().literal = false;
-      pieces_.back().end = out_.size();
-    }
-  }
-
-  void open_group() {
-    assertion_begin_.reset();
-    if (depth_ == 0) group_begin_ = out_.size();
-    out_ += "(?:";
-    ++depth_;
-  }
-
-  void group_close() {
-    if (depth_ == 0) return fail();
-    assertion_begin_.reset();
-    out_ += ')';
-    ++position_;
-    if (--depth_ == 0) add_piece(group_begin_, false);
-  }
-
-  void emit_set(const CodePointSet& set) {
-    assertion_begin_.reset();
-    if (!ok_) return;
-    if (set.empty()) return fail();  // Vectorscan has no empty class
-    const std::size_t begin = out_.size();
-    const auto& ranges = set.ranges();
-    if (ranges.size() == 1 && ranges[0].first == ranges[0].second) {
-      const CodePoint c = ranges[0].first;
-      out_ += is_ascii_alnum(c) ? std::string(1, static_cast<char>(c)) : hex_escape(c);
-      return add_piece(begin, true);
-    }
-    // A letter in either case (with the long s or the Kelvin sign) is still
-    // a literal to Vectorscan, which finds the text around it first.
-    const bool few_characters = set.size() <= 3;
-    if (set == CodePointSet::all()) {
-      out_ += "(?s:.)";
-    } else if (set == CodePointSet::all().without(CodePointSet::range('\n', '\n'))) {
-      out_ += '.';
-    } else {
-      if (ranges.back().second >= kFirstNonAscii) wide_class_ = true;
-      out_ += '[';
-      for (const auto& [lo, hi] : ranges) {
-        out_ += hex_escape(lo);
-        if (hi != lo) out_ += '-' + hex_escape(hi);
-      }
-      out_ += ']';
-    }
-    add_piece(begin, few_characters);
-  }
-
-  // Vectorscan compiles expressions that contain a literal (which it finds
-  // first) in about linear time however many are compiled together, but a
-  // repeated class beyond ASCII (the whitespace of a phrase, \pL+) still
-  // costs it about a millisecond each, and expressions without a literal
-  // cost it far more together than apart. So an expression with both a
-  // literal of kMinimumLiteral characters and such a repeat is cut down to
-  // its longest literal run, which every match contains; others stay whole,
-  // being more selective.
-  VectorscanPrefilter necessary_part() const {
-    constexpr std::size_t kMinimumLiteral = 3;
-    if (top_level_alternation_) return {out_, false};
-    std::size_t best_first = 0;
-    std::size_t best_length = 0;
-    for (std::size_t first = 0; first < pieces_.size();) {
-      std::size_t length = 0;
-      while (first + length < pieces_.size() && pieces_[first + length].literal) ++length;
-      if (length > best_length) {
-        best_first = first;
-        best_length = length;
-      }
-      first += length + 1;
-    }
-    if (best_length < kMinimumLiteral) return {out_, false};
-    if (best_length == pieces_.size() || !(unbounded_repeat_ && wide_class_)) return {out_, true};
-    const std::size_t begin = pieces_[best_first].begin;
-    return {out_.substr(begin, pieces_[best_first + best_length - 1].end - begin), true};
+    skip_lazy_marker();  // Vectorscan reports every match, greedy or not
+    builder_.add_quantifier(quantifier);
   }
 
   void fail() { ok_ = false; }
@@ -487,23 +385,18 @@ class PatternRewriter {
   std::string_view pattern_;
   std::size_t position_ = 0;
   bool fold_;
+  bool may_cut_;
   bool dot_all_ = false;
   bool ok_ = true;
-  std::string out_;
-  std::size_t depth_ = 0;  // open groups
-  std::size_t group_begin_ = 0;  // of the open top-level group
-  bool top_level_alternation_ = false;
-  bool unbounded_repeat_ = false;  // *, + or {n,} anywhere
-  bool wide_class_ = false;        // a class with characters beyond ASCII anywhere
-  std::optional<std::size_t> assertion_begin_;  // set while the last thing emitted is an assertion
-  std::vector<Piece> pieces_;
   Re2CharacterSets& character_sets_;
+  PrefilterPatternBuilder builder_;
 };
 
 }  // namespace
 
 std::optional<VectorscanPrefilter> PrefilterTranslator::translate(const PrefilterExpression& expression) {
-  return PatternRewriter(expression.pattern, expression.caseless, character_sets_).run();
+  const bool may_cut = !(expression.characters_outside_whitespace && keep_phrases_whole_);
+  return PatternRewriter(expression.pattern, expression.caseless, may_cut, character_sets_).run();
 }
 
 }  // namespace privmilter

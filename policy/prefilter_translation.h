@@ -23,12 +23,17 @@
 //   quantifiers become greedy, capture groups plain groups.
 // * When the pattern is a plain sequence (no top-level alternatives) with
 //   a run of at least three literal characters and also repeats a class
-//   beyond ASCII (a phrase's whitespace, \pL+), only the longest such run
-//   is kept: every match contains it, and Vectorscan compiles and finds
-//   literals far faster.
+//   beyond ASCII (\pL+), only the longest such run is kept: every match
+//   contains it, and Vectorscan compiles and finds literals far faster.
+//   Phrases (PrefilterExpression::characters_outside_whitespace), whose
+//   words are often common on their own, only when the translator is told
+//   so.
 //
 // The result matches wherever RE2 finds a match of the pattern (and may
 // match elsewhere), provided the text is valid UTF-8.
+//
+// The translator reads the RE2 syntax; prefilter_pattern_builder.h writes
+// the Vectorscan pattern and keeps what is known of its shape.
 
 #include <optional>
 #include <string>
@@ -42,15 +47,28 @@ namespace privmilter {
 struct VectorscanPrefilter {
   std::string pattern;       // for HS_FLAG_UTF8 and no other semantic flag
   bool has_literal = false;  // every match contains a run of at least 3 literal characters
+  bool whole = true;         // false: cut down to a literal run, so its matches are only part of RE2's
+  // When whole and a plain sequence: the most characters a match holds
+  // besides what repeats of ASCII whitespace (\s+) match; nothing when
+  // unbounded otherwise (\pL+) or not known (groups, alternatives).
+  std::optional<std::size_t> characters_outside_whitespace = std::nullopt;
+  // When cut: the characters of the kept run, and the pattern's single
+  // characters (not repeated, not in a group) before and after it.
+  std::size_t kept_characters = 0;
+  std::size_t characters_before = 0;
+  std::size_t characters_after = 0;
 };
 
 class PrefilterTranslator {
  public:
+  explicit PrefilterTranslator(bool keep_phrases_whole = true) : keep_phrases_whole_(keep_phrases_whole) {}
+
   // Nothing when the pattern uses what Vectorscan cannot express (\C, any
   // single byte) or is not a valid RE2 pattern.
   std::optional<VectorscanPrefilter> translate(const PrefilterExpression& expression);
 
  private:
+  bool keep_phrases_whole_;
   Re2CharacterSets character_sets_;  // RE2's answers, reused across expressions
 };
 

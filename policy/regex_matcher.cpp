@@ -1,5 +1,6 @@
 #include <re2/re2.h>
 
+#include <algorithm>
 #include <utility>
 
 #include "masking.h"
@@ -20,26 +21,36 @@ class RegexMatcher final : public TextMatcher {
   const std::string& detector() const override { return detector_; }
 
   void scan(std::string_view text, const MatchVisitor& visit) const override {
+    const TextWindow whole{0, text.size()};
+    scan_within(text, {&whole, 1}, visit);
+  }
+
+  void scan_within(std::string_view text, std::span<const TextWindow> windows,
+                   const MatchVisitor& visit) const override {
     re2::StringPiece match;
     std::size_t position = 0;
-    while (position <= text.size()) {
-      if (!regex_->Match(piece(text), position, text.size(), RE2::UNANCHORED, &match, 1)) break;
-      const auto end = static_cast<std::size_t>(match.data() + match.size() - text.data());
-      if (match.empty()) {
-        // An empty match (say of \b) is no evidence of anything; step over
-        // one character and keep looking.
-        position = end + 1;
-        while (position < text.size() && is_utf8_continuation(text[position])) ++position;
-        continue;
+    for (const TextWindow& window : windows) {
+      position = std::max(position, window.begin);
+      while (position <= window.end) {
+        if (!regex_->Match(piece(text), position, window.end, RE2::UNANCHORED, &match, 1)) break;
+        const auto end = static_cast<std::size_t>(match.data() + match.size() - text.data());
+        if (match.empty()) {
+          // An empty match (say of \b) is no evidence of anything; step over
+          // one character and keep looking.
+          position = end + 1;
+          while (position < text.size() && is_utf8_continuation(text[position])) ++position;
+          continue;
+        }
+        const std::string_view matched(match.data(), match.size());
+        if (!visit(TextMatch{mask_match(matched), std::string(matched), end - match.size(), match.size()})) return;
+        position = end;
       }
-      const std::string_view matched(match.data(), match.size());
-      if (!visit(TextMatch{mask_match(matched), std::string(matched), end - match.size(), match.size()})) break;
-      position = end;
     }
   }
 
+  // The pattern itself: every finding is one of its matches.
   std::vector<PrefilterExpression> prefilter_expressions() const override {
-    return {{regex_->pattern(), false}};
+    return {{regex_->pattern(), false, true, 0}};
   }
 
  private:

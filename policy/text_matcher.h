@@ -6,11 +6,15 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "digit_groups.h"
 #include "privmilter/result.h"
+#include "text_window.h"
 
 namespace privmilter {
 
@@ -26,11 +30,27 @@ struct TextMatch {
 // A necessary condition for a matcher's findings, in RE2 syntax: every
 // finding contains a match of at least one of a matcher's expressions, so
 // text in which none of them matches cannot hold a finding. Expressions
-// may be looser than the matcher (they only decide whether it needs to
-// run); detector_set.h turns them into one multi-pattern database.
+// may be looser than the matcher (they decide whether, and with what
+// follows, where it needs to run); detector_set.h turns them into one
+// multi-pattern database.
 struct PrefilterExpression {
   std::string pattern;    // RE2 syntax
   bool caseless = false;  // matched ignoring case, like RE2's (?i)
+
+  // What else is known of where the findings lie, so that the exact scan
+  // can be confined to the text around the expression's matches rather
+  // than the whole segment (see TextMatcher::scan_within).
+  //
+  // True: every finding lies within a match of this expression widened by
+  // `margin` characters on each side. False: nothing is known, so a match
+  // anywhere in a segment has the whole segment scanned.
+  bool findings_around_match = false;
+  std::size_t margin = 0;  // characters; a phrase's boundary character
+  // When the expression's matches are as long as their runs of whitespace
+  // (phrase_whitespace.h) make them: how many characters outside those
+  // runs a match holds at most. Without it, only the expression's width
+  // bounds a match.
+  std::optional<std::size_t> characters_outside_whitespace = std::nullopt;
 };
 
 // Receives findings in text order; returns false to stop the scan.
@@ -46,9 +66,34 @@ class TextMatcher {
   // Reports each finding in `text` to `visit` until it asks to stop.
   virtual void scan(std::string_view text, const MatchVisitor& visit) const = 0;
 
+  // The same findings as scan(text), given that every one of them lies
+  // within `windows` (sorted, disjoint, inside the text): a matcher may
+  // look only there, with the rest of the text as context. By default the
+  // whole text is scanned.
+  virtual void scan_within(std::string_view text, std::span<const TextWindow> windows,
+                           const MatchVisitor& visit) const {
+    (void)windows;
+    scan(text, visit);
+  }
+
   // See PrefilterExpression. Empty: no cheaper test is known, so the
   // matcher runs on every text.
   virtual std::vector<PrefilterExpression> prefilter_expressions() const { return {}; }
+
+  // Matchers of a fixed shape (identifiers) may find where their findings
+  // can be from the text's groups of digits (digit_groups.h), faster than a
+  // database of expressions: then their prefilter expressions are not
+  // used. candidate_digits: the fewest digits a group needs to hold a
+  // candidate (groups after two capitals are given whatever their size);
+  // candidate_windows adds to `windows` (sorted, disjoint) spans that hold
+  // every finding, and returns false when there would be more than
+  // `max_windows`: the whole text is then scanned.
+  virtual std::optional<std::size_t> candidate_digits() const { return std::nullopt; }
+  virtual bool candidate_windows(std::string_view text, std::span<const DigitGroup> groups, std::size_t max_windows,
+                                 std::vector<TextWindow>& windows) const {
+    (void)text, (void)groups, (void)max_windows, (void)windows;
+    return false;
+  }
 };
 
 // Case-insensitive phrases; whitespace in a phrase matches any run of

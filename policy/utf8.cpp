@@ -1,12 +1,33 @@
 #include "utf8.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace privmilter {
 namespace {
 
 bool is_continuation(unsigned char byte) { return (byte & 0xC0) == 0x80; }
+
+constexpr std::size_t kAsciiBlock = 32;
+
+bool is_ascii_block(const char* block) {
+#if defined(__SSE2__)
+  const __m128i first = _mm_loadu_si128(reinterpret_cast<const __m128i*>(block));
+  const __m128i second = _mm_loadu_si128(reinterpret_cast<const __m128i*>(block + 16));
+  return _mm_movemask_epi8(_mm_or_si128(first, second)) == 0;
+#else
+  std::uint64_t words[kAsciiBlock / sizeof(std::uint64_t)];
+  std::memcpy(words, block, kAsciiBlock);
+  std::uint64_t any = 0;
+  for (const std::uint64_t word : words) any |= word;
+  return (any & 0x8080808080808080ULL) == 0;
+#endif
+}
 
 }  // namespace
 
@@ -41,21 +62,41 @@ std::optional<char32_t> decode_utf8(std::string_view text, std::size_t& position
 }
 
 bool is_valid_utf8(std::string_view text) {
-  constexpr std::uint64_t kHighBits = 0x8080808080808080ULL;
   std::size_t position = 0;
   while (position < text.size()) {
-    // Mail text is mostly ASCII: skip it eight bytes at a time.
-    if (text.size() - position >= sizeof(std::uint64_t)) {
-      std::uint64_t block = 0;
-      std::memcpy(&block, text.data() + position, sizeof block);
-      if ((block & kHighBits) == 0) {
-        position += sizeof block;
-        continue;
+    // Mail text is mostly ASCII: skip it a block at a time.
+    if (text.size() - position >= kAsciiBlock && is_ascii_block(text.data() + position)) {
+      position += kAsciiBlock;
+      continue;
+    }
+    const std::size_t stop = std::min(text.size(), position + kAsciiBlock);
+    while (position < stop) {
+      if (static_cast<unsigned char>(text[position]) < 0x80) {
+        ++position;
+      } else if (!decode_utf8(text, position)) {
+        return false;
       }
     }
-    if (!decode_utf8(text, position)) return false;
   }
   return true;
+}
+
+void append_utf8(std::string& out, char32_t c) {
+  if (c < 0x80) {
+    out += static_cast<char>(c);
+  } else if (c < 0x800) {
+    out += static_cast<char>(0xC0 | (c >> 6));
+    out += static_cast<char>(0x80 | (c & 0x3F));
+  } else if (c < 0x10000) {
+    out += static_cast<char>(0xE0 | (c >> 12));
+    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (c & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (c >> 18));
+    out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (c & 0x3F));
+  }
 }
 
 }  // namespace privmilter

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace privmilter {
@@ -13,5 +14,8 @@ namespace privmilter {
 std::optional<char32_t> decode_utf8(std::string_view text, std::size_t& position);
 
 bool is_valid_utf8(std::string_view text);
+
+// Appends `c` (a scalar value) in its shortest form.
+void append_utf8(std::string& out, char32_t c);
 
 }  // namespace privmilter

@@ -13,6 +13,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,9 +23,22 @@
 namespace privmilter {
 
 struct VectorscanExpression {
-  std::string pattern;   // compiled with HS_FLAG_UTF8 | HS_FLAG_PREFILTER | HS_FLAG_SINGLEMATCH
-  unsigned id = 0;       // several expressions may share an id
+  std::string pattern;   // compiled with HS_FLAG_UTF8 | HS_FLAG_PREFILTER
+  unsigned id = 0;       // reported with its matches; several expressions may share one
   bool has_literal = false;  // every match contains a literal of 3 or more characters
+  // Only its first match is reported (HS_FLAG_SINGLEMATCH): enough when
+  // where it matches does not matter.
+  bool first_match_only = false;
+};
+
+// Receives the matches of a scan: the expression's id and the offset just
+// past the match. Returns false to stop the scan.
+class VectorscanMatchSink {
+ public:
+  virtual bool on_match(unsigned id, std::size_t end) = 0;
+
+ protected:
+  ~VectorscanMatchSink() = default;
 };
 
 class VectorscanDatabase {
@@ -45,11 +59,17 @@ class VectorscanDatabase {
   VectorscanDatabase(const VectorscanDatabase&) = delete;
   VectorscanDatabase& operator=(const VectorscanDatabase&) = delete;
 
-  // Sets matched[id] for every id with a match in `text` (valid UTF-8);
-  // `matched` must have room for every id. False when the text could not
-  // be scanned (longer than Vectorscan takes, out of memory): `matched`
-  // is then incomplete. Safe to call from many threads at once.
-  bool mark_matches(std::string_view text, std::vector<unsigned char>& matched) const;
+  // The longest match of `pattern` (as compiled here), in bytes; nothing
+  // when unbounded or when Vectorscan cannot tell.
+  static std::optional<std::size_t> max_match_bytes(const std::string& pattern);
+
+  // Reports every match in `text` (valid UTF-8) to `sink`: for each
+  // expression, every offset at which one of its matches ends (only the
+  // first for first_match_only), not necessarily in order of offset.
+  // False when the text could not be scanned (longer than Vectorscan
+  // takes, out of memory): what was reported is then incomplete. Safe to
+  // call from many threads at once.
+  bool scan(std::string_view text, VectorscanMatchSink& sink) const;
 
   struct Handles;  // defined where Vectorscan's header is included
   explicit VectorscanDatabase(std::unique_ptr<Handles> handles);

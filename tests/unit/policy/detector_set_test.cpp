@@ -5,93 +5,17 @@
 
 #include <gtest/gtest.h>
 
-#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <thread>
-#include <tuple>
 #include <utility>
 #include <vector>
 
-#include "policy/identifier_matcher.h"
-#include "policy/text_matcher.h"
+#include "detector_set_testing.h"
 
 namespace privmilter {
 namespace {
-
-using Matchers = std::vector<std::shared_ptr<const TextMatcher>>;
-using Finding = std::tuple<std::size_t, std::string, std::string, std::size_t, std::size_t>;
-
-constexpr std::size_t kNoCap = 1000000;
-
-std::shared_ptr<const TextMatcher> phrases(std::string name, const std::vector<std::string>& list) {
-  auto compiled = compile_phrase_matcher("list:" + name, list);
-  EXPECT_TRUE(compiled.ok()) << compiled.error().message;
-  return std::move(compiled).value();
-}
-
-std::shared_ptr<const TextMatcher> regex(const std::string& pattern) {
-  auto compiled = compile_regex_matcher("regex:" + pattern, pattern);
-  EXPECT_TRUE(compiled.ok()) << pattern << ": " << compiled.error().message;
-  return std::move(compiled).value();
-}
-
-std::shared_ptr<const TextMatcher> identifier(IdentifierOptions options) {
-  auto compiled = compile_identifier_matcher(options);
-  EXPECT_TRUE(compiled.ok()) << compiled.error().message;
-  return std::move(compiled).value();
-}
-
-std::unique_ptr<const DetectorSet> compile_set(Matchers matchers, DetectorSetOptions options = {}) {
-  auto compiled = DetectorSet::compile(std::move(matchers), options);
-  EXPECT_TRUE(compiled.ok()) << compiled.error().message;
-  return compiled.ok() ? std::move(compiled).value() : nullptr;
-}
-
-Finding finding(std::size_t segment, const TextMatch& match) {
-  return {segment, match.shown, match.identity, match.offset, match.length};
-}
-
-std::vector<Finding> findings(const std::vector<DetectorHit>& hits) {
-  std::vector<Finding> out;
-  for (const DetectorHit& hit : hits) out.push_back(finding(hit.segment, hit.match));
-  return out;
-}
-
-// What DetectorSet::scan promises, computed from every matcher's own scan
-// of every segment, without any prefilter.
-std::vector<std::vector<Finding>> own_scans(const DetectorSet& set, const std::vector<std::string_view>& segments,
-                                            std::size_t cap) {
-  std::vector<std::vector<Finding>> expected(set.size());
-  for (std::size_t detector = 0; detector < set.size(); ++detector) {
-    std::vector<Finding>& kept = expected[detector];
-    for (std::size_t segment = 0; segment < segments.size() && kept.size() < cap; ++segment) {
-      std::map<std::string, std::size_t> repeats;
-      set.matcher(detector).scan(segments[segment], [&](TextMatch match) {
-        if (repeats[match.identity]++ < DetectorSet::kRepeatsKeptPerSegment) kept.push_back(finding(segment, match));
-        return kept.size() < cap;
-      });
-    }
-  }
-  return expected;
-}
-
-// Asserts that the set finds what the matchers' own scans find, and
-// returns how many detectors found something.
-std::size_t expect_same_as_own_scans(const DetectorSet& set, const std::vector<std::string>& texts,
-                                     std::size_t cap = kNoCap) {
-  const std::vector<std::string_view> segments(texts.begin(), texts.end());
-  const auto hits = set.scan(segments, cap);
-  const auto expected = own_scans(set, segments, cap);
-  EXPECT_EQ(hits.size(), set.size());
-  std::size_t detectors_with_findings = 0;
-  for (std::size_t detector = 0; detector < set.size() && detector < hits.size(); ++detector) {
-    EXPECT_EQ(findings(hits[detector]), expected[detector]) << set.matcher(detector).detector();
-    if (!expected[detector].empty()) ++detectors_with_findings;
-  }
-  return detectors_with_findings;
-}
 
 // Reports `finds` wherever it occurs, but claims that its findings contain
 // `claimed`: a wrong prefilter, which shows whether a segment was
@@ -144,7 +68,7 @@ TEST(DetectorSet, PhrasesAreFoundAsTheirOwnScanFindsThem) {
              "WOR\u212A on the CLA\u017F\u017F ACTION in der STRASSE und Straße und STRAẞE",
              "see c.o.d. (draft) attached, PRIVILEGED:yes, a+b",
              "unprivileged network productivity",
-             ""});
+             ""}).detectors_with_findings;
   EXPECT_EQ(found, 4u);
 }
 
@@ -224,13 +148,13 @@ TEST(DetectorSet, IdentifiersAreFoundAsTheirOwnScanFindsThem) {
              "Her SSN is 536-22-1234. Order 536-22-1235 shipped.",
              "IBAN DE89 3704 0044 0532 0130 00 please, or GB82WEST12345698765432.",
              "wire to routing 021000021, account 12345",
-             "nothing to see here 12-4111111111111111"});
+             "nothing to see here 12-4111111111111111"}).detectors_with_findings;
   EXPECT_EQ(found, 4u);
 }
 
 TEST(DetectorSet, FindingsCarryTheirByteOffsets) {
   const auto set = compile_set({phrases("markings", {"privileged and confidential"}),
-                                regex(R"(\d{3}-\d{2}-\d{4})"), identifier({})});
+                                regex(R"(\d{3}-\d{2}-\d{4})"), identifier(IdentifierKind::payment_card)});
   ASSERT_NE(set, nullptr);
   const std::string text = "Été: PRIVILEGED\n AND CONFIDENTIAL, SSN 536-22-1234, card 4111-1111-1111-1111.";
   const auto hits = set->scan({text}, kNoCap);
@@ -349,7 +273,7 @@ TEST(DetectorSet, KeepsEveryDistinctIdentityAndAFewRepeatsPerSegment) {
 
 TEST(DetectorSet, ManyThreadsScanWithOneSet) {
   const auto set = compile_set({phrases("markings", {"privileged and confidential", "attorney work product"}),
-                                regex(R"(\b\d{3}-\d{2}-\d{4}\b)"), identifier({}),
+                                regex(R"(\b\d{3}-\d{2}-\d{4}\b)"), identifier(IdentifierKind::payment_card),
                                 std::make_shared<PlainMatcher>()});
   ASSERT_NE(set, nullptr);
   const std::vector<std::string> texts = {"Privileged and Confidential: SSN 536-22-1234",
@@ -370,7 +294,7 @@ TEST(DetectorSet, ManyThreadsScanWithOneSet) {
   }
   for (std::thread& thread : threads) thread.join();
   EXPECT_EQ(mismatches, std::vector<int>(4, 0));
-  EXPECT_EQ(expect_same_as_own_scans(*set, texts), 4u);
+  EXPECT_EQ(expect_same_as_own_scans(*set, texts).detectors_with_findings, 4u);
 }
 
 // Names that occur in no English text: syllables from a fixed list.

@@ -21,21 +21,7 @@ namespace {
 
 std::string utf8(char32_t c) {
   std::string out;
-  if (c < 0x80) {
-    out += static_cast<char>(c);
-  } else if (c < 0x800) {
-    out += static_cast<char>(0xC0 | (c >> 6));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  } else if (c < 0x10000) {
-    out += static_cast<char>(0xE0 | (c >> 12));
-    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (c >> 18));
-    out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  }
+  append_utf8(out, c);
   return out;
 }
 
@@ -73,6 +59,20 @@ TEST(PrefilterTranslation, Utf8IsReadAsRe2ReadsIt) {
   EXPECT_FALSE(is_valid_utf8("surrogate \xED\xA0\x80 half"));
   EXPECT_FALSE(is_valid_utf8("beyond U+10FFFF \xF4\x90\x80\x80"));
   EXPECT_FALSE(is_valid_utf8("\xFF"));
+}
+
+TEST(PrefilterTranslation, Utf8IsWrittenInItsShortestForm) {
+  EXPECT_EQ(utf8(0x24), "$");
+  EXPECT_EQ(utf8(0xE9), "\xC3\xA9");
+  EXPECT_EQ(utf8(0x212A), "\xE2\x84\xAA");
+  EXPECT_EQ(utf8(0x1F97A), "\xF0\x9F\xA5\xBA");
+  for (const char32_t c : {0x0, 0x7F, 0x80, 0x7FF, 0x800, 0xD7FF, 0xE000, 0xFFFF, 0x10000, 0x10FFFF}) {
+    const std::string written = utf8(c);
+    EXPECT_EQ(written.size(), c < 0x80 ? 1u : c < 0x800 ? 2u : c < 0x10000 ? 3u : 4u) << std::hex << +c;
+    std::size_t position = 0;
+    EXPECT_EQ(decode_utf8(written, position), c);
+    EXPECT_EQ(position, written.size());
+  }
 }
 
 // Random patterns built from the constructs where RE2 and Vectorscan part
