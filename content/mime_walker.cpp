@@ -1,5 +1,6 @@
 #include "mime_walker.h"
 
+#include <cstring>
 #include <optional>
 #include <string_view>
 #include <utility>
@@ -29,14 +30,23 @@ std::string filename_of(GMimeObject* object) {
   return filename != nullptr ? make_valid_utf8(filename) : std::string();
 }
 
+// CRLF becomes LF, in place; a lone CR stays.
 void normalize_line_endings(std::string& text) {
-  std::string normalized;
-  normalized.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '\r' && i + 1 < text.size() && text[i + 1] == '\n') continue;
-    normalized.push_back(text[i]);
+  char* data = text.data();
+  const std::size_t size = text.size();
+  std::size_t read = 0;
+  std::size_t write = 0;
+  while (read < size) {
+    const void* found = std::memchr(data + read, '\r', size - read);
+    const std::size_t carriage_return = found != nullptr ? static_cast<const char*>(found) - data : size;
+    if (write != read) std::memmove(data + write, data + read, carriage_return - read);
+    write += carriage_return - read;
+    read = carriage_return;
+    if (read == size) break;
+    if (read + 1 == size || data[read + 1] != '\n') data[write++] = '\r';
+    ++read;
   }
-  text = std::move(normalized);
+  text.resize(write);
 }
 
 // Ranks the branches of a multipart/alternative: plain text is inspected in

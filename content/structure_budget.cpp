@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -83,19 +84,24 @@ std::size_t structurally_bounded_length(GMimeStream* stream, const StructureBudg
   g_mime_stream_reset(stream);
   ssize_t count = 0;
   while (!over_budget && (count = g_mime_stream_read(stream, chunk.data(), chunk.size())) > 0) {
-    for (ssize_t i = 0; i < count; ++i, ++offset) {
-      const char c = chunk[static_cast<std::size_t>(i)];
-      if (c != '\n') {
-        if (line.size() < kLinePrefixKept) line.push_back(c);
-        continue;
-      }
+    const char* next = chunk.data();
+    const char* const end = next + count;
+    while (next < end) {
+      const auto* newline = static_cast<const char*>(std::memchr(next, '\n', static_cast<std::size_t>(end - next)));
+      const char* piece_end = newline != nullptr ? newline : end;
+      const auto piece = static_cast<std::size_t>(piece_end - next);
+      if (line.size() < kLinePrefixKept) line.append(next, std::min(piece, kLinePrefixKept - line.size()));
+      offset += piece;
+      if (newline == nullptr) break;
       if (!scanner.accept_line(line, offset - line_start)) {
         bounded = line_start;
         over_budget = true;
         break;
       }
       line.clear();
-      line_start = offset + 1;
+      ++offset;
+      line_start = offset;
+      next = newline + 1;
     }
   }
   if (!over_budget) {
