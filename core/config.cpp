@@ -118,11 +118,25 @@ Config parse(const YAML::Node& root, const ConfigReader& reader) {
   }
 
   const auto milter = root["milter"];
-  reader.require_map(milter, "milter", {"socket", "shutdown_timeout_seconds"});
+  reader.require_map(milter, "milter", {"socket", "shutdown_timeout_seconds", "engine", "inspection_threads"});
   if (milter["socket"]) config.socket = reader.string(milter["socket"], "milter.socket");
   if (milter["shutdown_timeout_seconds"]) {
     config.process.shutdown_timeout_seconds = static_cast<unsigned>(
         reader.size(milter["shutdown_timeout_seconds"], "milter.shutdown_timeout_seconds", 1, 3600));
+  }
+  if (milter["engine"]) {
+    const std::string engine = reader.string(milter["engine"], "milter.engine");
+    if (engine == "libmilter") {
+      config.server.engine = ProtocolEngine::libmilter;
+    } else if (engine == "asio") {
+      config.server.engine = ProtocolEngine::asio;
+    } else {
+      throw ConfigError(reader.name(), milter["engine"], "milter.engine must be libmilter or asio, not '" + engine + "'");
+    }
+  }
+  if (milter["inspection_threads"]) {
+    config.server.inspection_threads = static_cast<unsigned>(
+        reader.size(milter["inspection_threads"], "milter.inspection_threads", 0, 256));
   }
   if (!valid_socket_spec(config.socket)) {
     throw ConfigError(reader.name(), milter["socket"],

@@ -11,6 +11,9 @@
 #include <memory>
 #include <string>
 
+#include "edit_application.h"
+#include "milter_wire.h"
+#include "negotiation.h"
 #include "session.h"
 
 namespace privmilter::milter {
@@ -18,14 +21,6 @@ namespace privmilter::milter {
 namespace {
 
 std::atomic<const Engine*> g_engine{nullptr};
-
-// Only the modifications the enforcer can ask for; an MTA that is told a
-// filter may change bodies or recipients has to be prepared for it.
-constexpr unsigned long kFilterActions =
-    SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_CHGBODY | SMFIF_DELRCPT | SMFIF_SETSYMLIST;
-
-// libmilter sends a replaced body to the MTA in pieces of at most this size.
-constexpr std::size_t kBodyChunk = 64 * 1024;
 
 sfsistat on_error_status() {
   const Engine* engine = g_engine.load();
@@ -70,10 +65,6 @@ std::string log_subject(SMFICTX* ctx) {
   return "client [" + (client.empty() ? std::string("unknown") : client) + "]";
 }
 
-void count_edit_refused() {
-  if (const Engine* engine = g_engine.load()) engine->metrics().count_error(ErrorKind::edit_refused);
-}
-
 sfsistat to_status(StageReply reply) {
   switch (reply) {
     case StageReply::proceed: return SMFIS_CONTINUE;
@@ -95,51 +86,6 @@ std::string address_text(const sockaddr* address) {
   }
   return {};
 }
-
-// SMTP reply text must not carry line breaks, and libmilter treats '%' as
-// a format character.
-std::string reply_text(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    if (c == '\r' || c == '\n') {
-      out += ' ';
-    } else if (c == '%') {
-      out += "%%";
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
-sfsistat set_reply(SMFICTX* ctx, const SmtpReply& reply) {
-  std::string code = reply.code;
-  std::string xcode = reply.xcode;
-  std::string text = reply_text(reply.text);
-  if (smfi_setreply(ctx, code.data(), xcode.data(), text.data()) != MI_SUCCESS) {
-    spdlog::warn("{}: the MTA refused the reply text; it will use its default", log_subject(ctx));
-  }
-  return SMFIS_CONTINUE;
-}
-
-// The macros this filter reads, requested explicitly so that Postfix and
-// Sendmail send them whatever their defaults, and nothing more. RCPT gets
-// the shortest list there is, since an empty one means the MTA's default.
-constexpr std::array<std::pair<int, const char*>, 4> kMacros{{
-    {SMFIM_CONNECT, "{daemon_name} {client_addr}"},
-    {SMFIM_ENVFROM, "i {auth_authen}"},
-    {SMFIM_ENVRCPT, "i"},
-    {SMFIM_EOM, "i"},
-}};
-
-// Stages not sent at all: HELO and unknown commands say nothing about the
-// message, and whether it leaves the firm is known by its first header.
-constexpr unsigned long kSkippedStages = SMFIP_NOHELO | SMFIP_NOUNKNOWN | SMFIP_NODATA;
-// Stages the MTA does not wait on: the only answer is at end of message,
-// so a message costs one round trip instead of one per stage. libmilter
-// answers "continue" itself to an MTA that cannot do without a reply.
-constexpr unsigned long kUnansweredStages =
-    SMFIP_NR_CONN | SMFIP_NR_MAIL | SMFIP_NR_RCPT | SMFIP_NR_DATA | SMFIP_NR_HDR | SMFIP_NR_EOH | SMFIP_NR_BODY;
 
 sfsistat xx_negotiate(SMFICTX* ctx, unsigned long f0, unsigned long f1, unsigned long, unsigned long,
                       unsigned long* pf0, unsigned long* pf1, unsigned long* pf2, unsigned long* pf3) {
@@ -242,75 +188,67 @@ sfsistat xx_body(SMFICTX* ctx, unsigned char* chunk, size_t length) {
   });
 }
 
-sfsistat apply_edits(SMFICTX* ctx, const MtaEdits& edits) {
-  // A delivery that cannot be edited as decided (encryption, removed token,
-  // deleted routing field) must not happen half-edited: keep the message.
-  for (const auto& change : edits.change_headers) {
-    std::string name = change.name;
-    std::string value = change.value.value_or(std::string());
-    if (smfi_chgheader(ctx, name.data(), static_cast<int>(change.occurrence),
-                       change.value ? value.data() : nullptr) != MI_SUCCESS) {
-      spdlog::error("{}: the MTA refused to change header {}; deferring the message", log_subject(ctx), change.name);
-      count_edit_refused();
-      return SMFIS_TEMPFAIL;
-    }
+// Edits through libmilter, which refuses what was not negotiated.
+class LibmilterEditor final : public MessageEditor {
+ public:
+  explicit LibmilterEditor(SMFICTX* ctx) : ctx_(ctx) {}
+
+  bool change_header(std::string_view name, std::size_t occurrence, const std::optional<std::string>& value) override {
+    std::string name_text(name);
+    std::string value_text = value.value_or(std::string());
+    return smfi_chgheader(ctx_, name_text.data(), static_cast<int>(occurrence),
+                          value ? value_text.data() : nullptr) == MI_SUCCESS;
   }
-  if (edits.replace_body) {
-    const std::string& body = *edits.replace_body;
-    for (std::size_t offset = 0; offset < body.size() || offset == 0; offset += kBodyChunk) {
-      const std::size_t length = std::min(kBodyChunk, body.size() - offset);
+
+  bool replace_body(std::string_view body) override {
+    for (std::size_t offset = 0; offset < body.size() || offset == 0; offset += kReplyBodyChunk) {
+      const std::size_t length = std::min(kReplyBodyChunk, body.size() - offset);
       auto* bytes = reinterpret_cast<unsigned char*>(const_cast<char*>(body.data() + offset));
-      if (smfi_replacebody(ctx, bytes, static_cast<int>(length)) != MI_SUCCESS) {
-        spdlog::error("{}: the MTA refused the new body; deferring the message", log_subject(ctx));
-        count_edit_refused();
-        return SMFIS_TEMPFAIL;
-      }
+      if (smfi_replacebody(ctx_, bytes, static_cast<int>(length)) != MI_SUCCESS) return false;
       if (body.empty()) break;
     }
+    return true;
   }
-  for (const auto& header : edits.add_headers) {
-    std::string name = header.name;
-    std::string value = header.value;
-    // Never per on_error: a lost routing field would send the message
-    // direct, in clear, instead of through TLS or the gateway.
-    if (smfi_addheader(ctx, name.data(), value.data()) != MI_SUCCESS) {
-      spdlog::error("{}: the MTA refused header {}; deferring the message", log_subject(ctx), header.name);
-      count_edit_refused();
-      return SMFIS_TEMPFAIL;
-    }
+
+  bool add_header(std::string_view name, std::string_view value) override {
+    std::string name_text(name);
+    std::string value_text(value);
+    return smfi_addheader(ctx_, name_text.data(), value_text.data()) == MI_SUCCESS;
   }
-  if (edits.replace_subject) {
-    std::string value = *edits.replace_subject;
-    // Index 1 changes the first Subject; without one, the MTA adds it.
-    if (smfi_chgheader(ctx, const_cast<char*>("Subject"), 1, value.data()) != MI_SUCCESS) {
-      spdlog::error("{}: the MTA refused the subject change; answering per on_error", log_subject(ctx));
-      count_edit_refused();
-      return on_error_status();
-    }
+
+  bool delete_recipient(std::string_view path) override {
+    std::string path_text(path);
+    return smfi_delrcpt(ctx_, path_text.data()) == MI_SUCCESS;
   }
-  for (const auto& recipient : edits.remove_recipients) {
-    std::string path = "<" + recipient + ">";
-    if (smfi_delrcpt(ctx, path.data()) != MI_SUCCESS) {
-      // Delivering to a recipient the policy removed is the one outcome
-      // that cannot be allowed: keep the message instead.
-      spdlog::error("{}: the MTA refused to remove a recipient; deferring the message", log_subject(ctx));
-      count_edit_refused();
-      return SMFIS_TEMPFAIL;
-    }
+
+  bool set_reply(const SmtpReply& reply) override {
+    std::string code = reply.code;
+    std::string xcode = reply.xcode;
+    std::string text = reply_text(reply.text);
+    return smfi_setreply(ctx_, code.data(), xcode.data(), text.data()) == MI_SUCCESS;
   }
-  switch (edits.disposition) {
-    case Disposition::accept:
-      return SMFIS_CONTINUE;
-    case Disposition::discard:
-      return SMFIS_DISCARD;
-    case Disposition::reject:
-      if (edits.reply) set_reply(ctx, *edits.reply);
-      return SMFIS_REJECT;
-    case Disposition::tempfail:
-      if (edits.reply) set_reply(ctx, *edits.reply);
-      return SMFIS_TEMPFAIL;
+
+ private:
+  SMFICTX* ctx_;
+};
+
+sfsistat to_status(FinalAnswer answer) {
+  switch (answer) {
+    case FinalAnswer::proceed: return SMFIS_CONTINUE;
+    case FinalAnswer::accept: return SMFIS_ACCEPT;
+    case FinalAnswer::discard: return SMFIS_DISCARD;
+    case FinalAnswer::reject: return SMFIS_REJECT;
+    case FinalAnswer::tempfail: return SMFIS_TEMPFAIL;
   }
   return SMFIS_TEMPFAIL;
+}
+
+sfsistat apply_edits(SMFICTX* ctx, const MtaEdits& edits) {
+  LibmilterEditor editor(ctx);
+  const Engine* engine = g_engine.load();
+  const FinalAnswer on_error = on_error_status() == SMFIS_ACCEPT ? FinalAnswer::accept : FinalAnswer::tempfail;
+  return to_status(apply_edits(edits, editor, log_subject(ctx), engine != nullptr ? &engine->metrics() : nullptr,
+                               on_error));
 }
 
 sfsistat xx_eom(SMFICTX* ctx) {

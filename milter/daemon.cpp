@@ -1,7 +1,6 @@
 #include "daemon.h"
 
 #include <fcntl.h>
-#include <libmilter/mfapi.h>
 #include <pthread.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
@@ -19,12 +18,12 @@
 #include <optional>
 #include <thread>
 
-#include "callbacks.h"
 #include "engine.h"
 #include "listening_sockets.h"
 #include "logging.h"
 #include "metrics_server.h"
 #include "pid_file.h"
+#include "protocol_server.h"
 #include "privileges.h"
 #include "reload_listener.h"
 #include "retention_sweeper.h"
@@ -151,39 +150,6 @@ int take_stop_signal(std::optional<std::chrono::milliseconds> wait) {
   }
 }
 
-// The milter socket: just after smfi_opensocket, the process's only
-// listening socket. libmilter does not tell its descriptor.
-std::optional<int> listening_socket() {
-  std::error_code error;
-  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd", error)) {
-    const std::string name = entry.path().filename().string();
-    int fd = -1;
-    if (std::from_chars(name.data(), name.data() + name.size(), fd).ec != std::errc()) continue;
-    int listening = 0;
-    socklen_t length = sizeof listening;
-    if (::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &length) == 0 && listening != 0) return fd;
-  }
-  return std::nullopt;
-}
-
-// Refuses new connections while libmilter keeps serving the open ones: the
-// listening socket is shut, so that connection attempts fail at once, and
-// the descriptor libmilter polls is given a pipe that never turns readable,
-// so that its listener idles until smfi_stop(). `writer` keeps the pipe
-// open: one without a writer would read as closed, which libmilter takes
-// for a broken socket.
-Status stop_listening(int listening_fd, UniqueFd& writer) {
-  int ends[2];
-  if (::pipe2(ends, O_CLOEXEC) != 0) return make_error("pipe: " + errno_text(errno));
-  const UniqueFd reader(ends[0]);
-  writer.reset(ends[1]);
-  const UniqueFd listener(::fcntl(listening_fd, F_DUPFD_CLOEXEC, 0));
-  if (!listener.valid()) return make_error("dup: " + errno_text(errno));
-  if (::dup3(reader.get(), listening_fd, O_CLOEXEC) < 0) return make_error("dup3: " + errno_text(errno));
-  if (::shutdown(listener.get(), SHUT_RDWR) != 0) return make_error("shutdown: " + errno_text(errno));
-  return {};
-}
-
 }  // namespace
 
 int run_daemon(const Options& options) {
@@ -239,21 +205,13 @@ int run_daemon(const Options& options) {
     }
   }
 
-  smfiDesc description = make_filter_description();
-  std::string connection = socket_spec;
-  if (smfi_register(description) != MI_SUCCESS || smfi_setconn(connection.data()) != MI_SUCCESS ||
-      smfi_setbacklog(256) != MI_SUCCESS) {
-    std::cerr << "privmilter: libmilter registration failed" << std::endl;
-    return kExitSoftware;
-  }
   // Opening the socket now reports a bad or busy address before detaching.
-  if (smfi_opensocket(true) != MI_SUCCESS) {
-    std::cerr << "privmilter: cannot listen on " << socket_spec << " (bad address, in use, or no permission)"
-              << std::endl;
+  auto opened = open_protocol_server(config);
+  if (!opened) {
+    std::cerr << "privmilter: " << opened.error().message << std::endl;
     return kExitConfig;
   }
-  const std::optional<int> listening_fd = listening_socket();
-  disable_nagle_on_listening_sockets();
+  std::unique_ptr<ProtocolServer> server = std::move(*opened);
   if (!unix_socket.empty()) {
     if (auto shared = share_socket_with_mta(unix_socket, *run_as); !shared) {
       spdlog::critical("cannot start: {}", shared.error().message);
@@ -327,7 +285,6 @@ int run_daemon(const Options& options) {
     spdlog::info("metrics on http://{}/metrics, health on /healthz", metrics_server->address());
   }
 
-  set_engine(engine->get());
   spdlog::info("privmilter {} started on {} (policy {}, {} rules)", kVersion, socket_spec,
                active.policy_path.string(), rule_count(*(*engine)->snapshot()->policy));
   // The socket listens (connections wait in its backlog until smfi_main
@@ -337,17 +294,20 @@ int run_daemon(const Options& options) {
   service_manager.start_watchdog([&engine] { return engine_answers(**engine); });
   // A stop signal that came while starting: do not begin serving.
   const int early_signal = take_stop_signal(std::chrono::milliseconds(0));
-  std::atomic<int> status{MI_SUCCESS};
-  std::atomic<bool> milter_stopped{false};
-  std::thread milter_thread;
+  std::atomic<bool> serving_ended{false};
+  bool serving = false;
   if (early_signal == 0) {
     const pthread_t main_thread = ::pthread_self();
-    milter_thread = std::thread([&status, &milter_stopped, main_thread] {
-      status = smfi_main();
-      // Stopped on its own (SIGHUP, a failure): wake the main thread.
-      milter_stopped = true;
+    auto started = server->start(**engine, [&serving_ended, main_thread] {
+      // Stopped on its own (SIGHUP to libmilter, a failure): wake the main thread.
+      serving_ended = true;
       ::pthread_kill(main_thread, SIGTERM);
     });
+    if (!started) {
+      spdlog::critical("cannot start: {}", started.error().message);
+      return kExitSoftware;
+    }
+    serving = true;
   }
   const int stop_signal = early_signal != 0 ? early_signal : take_stop_signal(std::nullopt);
   const auto bound = std::chrono::seconds(active.process.shutdown_timeout_seconds);
@@ -355,17 +315,14 @@ int run_daemon(const Options& options) {
   reload_listener.stop();
   metrics_server.reset();
 
-  UniqueFd idle_listener;
-  if (!milter_stopped && milter_thread.joinable()) {
-    auto stopped = listening_fd ? stop_listening(*listening_fd, idle_listener)
-                                : Status(make_error("the listening socket was not found"));
-    if (stopped) {
+  if (serving && !serving_ended) {
+    if (auto refused = server->refuse_new_connections(); refused) {
       spdlog::info("stopping ({}): new connections are refused; {} open have up to {} s to finish",
                    ::strsignal(stop_signal), (*engine)->active_connections(), bound.count());
     } else {
       spdlog::warn("stopping ({}) at once: cannot keep serving open connections: {}", ::strsignal(stop_signal),
-                   stopped.error().message);
-      smfi_stop();
+                   refused.error().message);
+      server->stop();
     }
   }
   // A second stop signal ends the wait.
@@ -378,17 +335,15 @@ int run_daemon(const Options& options) {
     spdlog::warn("stopping with {} connections still open; the MTA will retry their messages", left);
     pid_file.reset();
     spdlog::shutdown();
-    _exit(milter_stopped && status != MI_SUCCESS ? kExitSoftware : 0);
+    _exit(server->failed() ? kExitSoftware : 0);
   }
-  if (milter_thread.joinable()) {
-    if (!milter_stopped) smfi_stop();
-    milter_thread.join();
-  }
-  set_engine(nullptr);
+  server->stop();
+  const bool failed = server->failed();
+  server.reset();
   pid_file.reset();
   spdlog::info("privmilter stopped");
   spdlog::shutdown();
-  return status == MI_SUCCESS ? 0 : kExitSoftware;
+  return failed ? kExitSoftware : 0;
 }
 
 }  // namespace privmilter::milter

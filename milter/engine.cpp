@@ -19,6 +19,9 @@ void keep_running_value(const char* key, const T& running, T& loaded, std::vecto
 std::vector<std::string> keep_settings_bound_at_start(const Config& running, Config& loaded) {
   std::vector<std::string> changed;
   keep_running_value("milter.socket", running.socket, loaded.socket, changed);
+  keep_running_value("milter.engine", running.server.engine, loaded.server.engine, changed);
+  keep_running_value("milter.inspection_threads", running.server.inspection_threads,
+                     loaded.server.inspection_threads, changed);
   keep_running_value("quarantine.directory", running.quarantine.directory, loaded.quarantine.directory, changed);
   keep_running_value("quarantine.key_file", running.quarantine.key_file, loaded.quarantine.key_file, changed);
   keep_running_value("audit.log", running.audit.log, loaded.audit.log, changed);

@@ -67,6 +67,20 @@ struct ProcessSettings {
   bool operator==(const ProcessSettings&) const = default;
 };
 
+// Which implementation of the milter protocol serves the MTA. Both drive
+// the same sessions and give the same answers.
+enum class ProtocolEngine {
+  libmilter,  // Sendmail's library: a thread per MTA connection
+  asio,       // privmilter's own on Boost.Asio: one I/O thread, inspection on a pool
+};
+
+struct MilterServerSettings {
+  ProtocolEngine engine = ProtocolEngine::libmilter;
+  // asio: threads that inspect messages; 0: one per CPU.
+  unsigned inspection_threads = 0;
+  bool operator==(const MilterServerSettings&) const = default;
+};
+
 struct QuarantineSettings {
   std::filesystem::path directory;
   std::filesystem::path key_file;  // at-rest encryption key (privmilterctl keygen)
@@ -102,6 +116,7 @@ struct NotifySettings {
 struct Config {
   std::filesystem::path source;  // the file this was loaded from
   std::string socket = "inet:8891@127.0.0.1";
+  MilterServerSettings server;
   std::string firm_name;
   std::vector<std::string> internal_domains;
   std::vector<Network> internal_networks;

@@ -42,7 +42,7 @@ pmf_start_privmilter() {
   [ -n "$PFH_SMTP_PORT" ] || pfh_free_port PFH_SMTP_PORT
   pfh_free_port PMF_PORT
   cat >"$PMF_DIR/privmilter.yaml" <<CONFIG
-milter: {socket: "inet:$PMF_PORT@127.0.0.1"}
+milter: {socket: "inet:$PMF_PORT@127.0.0.1"${PRIVMILTER_TEST_ENGINE:+, engine: $PRIVMILTER_TEST_ENGINE}}
 firm:
   name: Example Law LLP
   internal_domains: [examplelaw.com]

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -29,6 +30,13 @@ using miltertest::MessageResult;
 using miltertest::ReplyKind;
 using miltertest::SmtpEnvelope;
 using miltertest::TempDirectory;
+
+// The protocol engine the daemon under test runs: ctest runs the daemon
+// tests once per engine (PRIVMILTER_TEST_ENGINE=libmilter or asio).
+inline std::string engine_setting() {
+  const char* engine = std::getenv("PRIVMILTER_TEST_ENGINE");
+  return engine != nullptr && *engine != '\0' ? std::string(", engine: ") + engine : std::string();
+}
 
 inline std::string read_text(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -71,7 +79,8 @@ class DaemonTest : public ::testing::Test {
   void write_config(const std::string& extra = "") const {
     write_keys();
     std::ofstream out(path("privmilter.yaml"));
-    out << "milter: {socket: 'unix:" << path("privmilter.sock").string() << "'" << milter_settings_ << "}\n"
+    out << "milter: {socket: 'unix:" << path("privmilter.sock").string() << "'" << engine_setting() << milter_settings_
+        << "}\n"
         << "firm: {name: Example Law LLP, internal_domains: [examplelaw.com], internal_networks: [10.0.0.0/8]}\n"
         << "policy: " << (std::filesystem::exists(path("policy.yaml")) ? "policy.yaml" : "policy") << "\n"
         << "quarantine: {directory: quarantine, key_file: keys/quarantine.key}\n"

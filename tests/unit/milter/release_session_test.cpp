@@ -8,6 +8,7 @@
 
 #include "privmilter/release_token.h"
 #include "session.h"
+#include "unit/milter/engine_testing.h"
 #include "unit/json_lines.h"
 #include "unit/temp_dir.h"
 
@@ -35,20 +36,8 @@ const std::string kEntry = "20261128T101010Z-0011223344556677";
 class ReleaseSessionTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    write_file(tmp_ / "policy.yaml", kPolicy);
-    privmilter::testing::write_test_keys(tmp_.path());
-    auto config = load_config_string("milter: {socket: 'inet:8891@127.0.0.1'}\n"
-                                     "firm: {internal_domains: [examplelaw.com], internal_networks: [10.0.0.0/8]}\n"
-                                     "policy: policy.yaml\n"
-                                     "quarantine: {directory: quarantine, key_file: keys/quarantine.key}\n"
-                                     "audit: {log: audit.log, key_file: keys/audit.key}\n"
-                                     "release: {key_file: keys/release.key}\n"
-                                     "spool: {directory: spool}\n",
-                                     tmp_.path(), "test.yaml");
-    ASSERT_TRUE(config.ok()) << config.error().message;
-    auto engine = Engine::create(std::move(config).value());
-    ASSERT_TRUE(engine.ok()) << engine.error().message;
-    engine_ = std::move(engine).value();
+    engine_ = testing::make_test_engine(tmp_, kPolicy);
+    ASSERT_NE(engine_, nullptr);
   }
 
   // The entry a release names, held for `action`.
