@@ -74,7 +74,7 @@ StructureBudget structure_budget_for(const ContentLimits& limits) {
 
 std::size_t structurally_bounded_length(GMimeStream* stream, const StructureBudget& budget) {
   StructureScanner scanner(budget);
-  std::array<char, 65536> chunk{};
+  std::array<char, 65536> chunk;  // not zeroed: only what a read filled is looked at
   std::string line;  // the current line's first kLinePrefixKept bytes
   std::size_t offset = 0;
   std::size_t line_start = 0;

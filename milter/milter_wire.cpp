@@ -7,21 +7,27 @@ namespace privmilter::milter {
 
 char* PacketReader::prepare(std::size_t size) {
   if (begin_ == end_) begin_ = end_ = 0;
-  if (buffer_.size() - end_ < size) {
+  if (capacity_ - end_ < size) {
     // Move what is left of a partial packet to the front before growing.
     if (begin_ > 0) {
-      std::memmove(buffer_.data(), buffer_.data() + begin_, end_ - begin_);
+      std::memmove(buffer_.get(), buffer_.get() + begin_, end_ - begin_);
       end_ -= begin_;
       begin_ = 0;
     }
-    if (buffer_.size() - end_ < size) buffer_.resize(end_ + size);
+    if (capacity_ - end_ < size) {
+      const std::size_t capacity = std::max(end_ + size, capacity_ * 2);
+      auto grown = std::make_unique_for_overwrite<char[]>(capacity);
+      if (end_ > 0) std::memcpy(grown.get(), buffer_.get(), end_);
+      buffer_ = std::move(grown);
+      capacity_ = capacity;
+    }
   }
-  return buffer_.data() + end_;
+  return buffer_.get() + end_;
 }
 
 std::optional<Packet> PacketReader::next() {
   if (error_ || end_ - begin_ < 4) return std::nullopt;
-  const auto* bytes = reinterpret_cast<const unsigned char*>(buffer_.data() + begin_);
+  const auto* bytes = reinterpret_cast<const unsigned char*>(buffer_.get() + begin_);
   const std::uint32_t length = (std::uint32_t{bytes[0]} << 24) | (std::uint32_t{bytes[1]} << 16) |
                                (std::uint32_t{bytes[2]} << 8) | std::uint32_t{bytes[3]};
   if (length == 0 || length - 1 > kMaxPacketData) {
@@ -29,7 +35,7 @@ std::optional<Packet> PacketReader::next() {
     return std::nullopt;
   }
   if (end_ - begin_ < 4 + std::size_t{length}) return std::nullopt;
-  Packet packet{buffer_[begin_ + 4], std::string_view(buffer_.data() + begin_ + 5, length - 1)};
+  Packet packet{buffer_[begin_ + 4], std::string_view(buffer_.get() + begin_ + 5, length - 1)};
   begin_ += 4 + std::size_t{length};
   return packet;
 }

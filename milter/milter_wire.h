@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -44,7 +45,9 @@ class PacketReader {
   bool error() const { return error_; }
 
  private:
-  std::vector<char> buffer_;
+  // Not zero-filled when it grows: only bytes received are read.
+  std::unique_ptr<char[]> buffer_;
+  std::size_t capacity_ = 0;
   std::size_t begin_ = 0;  // first byte not yet taken
   std::size_t end_ = 0;    // past the last byte received
   bool error_ = false;
