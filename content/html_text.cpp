@@ -55,13 +55,16 @@ class VisibleText {
     out_.reserve(out_.size() + text.size());
     for (std::size_t pos = 0; pos < text.size();) {
       const auto byte = static_cast<unsigned char>(text[pos]);
-      if (byte > ' ' && byte < 0x80) {
+      if (is_visible_ascii(byte)) {
+        // Words are copied whole: most of a page is runs of visible ASCII.
         emit_pending_space();
-        out_.push_back(text[pos]);
-        ++pos;
+        std::size_t end = pos + 1;
+        while (end < text.size() && is_visible_ascii(static_cast<unsigned char>(text[end]))) ++end;
+        out_.append(text, pos, end - pos);
+        pos = end;
         continue;
       }
-      const std::size_t skip = invisible_character_length(text, pos);
+      const std::size_t skip = byte >= 0xC2 ? invisible_character_length(text, pos) : 0;
       if (skip > 0) {
         pos += skip;
         continue;
@@ -104,6 +107,8 @@ class VisibleText {
     if (pending_space_ && !out_.empty() && out_.back() != '\n') out_.push_back(' ');
     pending_space_ = false;
   }
+
+  static bool is_visible_ascii(unsigned char byte) { return byte > ' ' && byte < 0x80; }
 
   // ASCII whitespace and U+00A0 (no-break space) count as spaces.
   static std::size_t whitespace_length(std::string_view text, std::size_t pos) {
