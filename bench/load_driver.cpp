@@ -201,8 +201,33 @@ struct SharedState {
   }
 };
 
+// Spaces one connection's messages to its share of the offered rate. A
+// connection that falls behind starts at once and does not catch up in a
+// burst.
+class Pacer {
+ public:
+  Pacer(const DriveOptions& options, int thread_index) {
+    if (options.rate <= 0) return;
+    interval_ = std::chrono::duration_cast<Clock::duration>(
+        std::chrono::duration<double>(options.connections / options.rate));
+    next_ = Clock::now() + interval_ * thread_index / options.connections;
+  }
+
+  void wait_for_turn() {
+    if (interval_ == Clock::duration::zero()) return;
+    const auto now = Clock::now();
+    if (now < next_) std::this_thread::sleep_until(next_);
+    next_ = std::max(next_, now - interval_) + interval_;
+  }
+
+ private:
+  Clock::duration interval_ = Clock::duration::zero();
+  Clock::time_point next_;
+};
+
 void run_connection_thread(SharedState& shared, int thread_index, Tally& tally) {
   const DriveOptions& options = shared.options;
+  Pacer pacer(options, thread_index);
   miltertest::ClientOptions client_options;
   client_options.timeout = std::chrono::seconds(60);
   std::uint64_t serial = 0;
@@ -211,6 +236,7 @@ void run_connection_thread(SharedState& shared, int thread_index, Tally& tally) 
     if (tally.first_error.empty()) tally.first_error = message;
   };
   while (!shared.stop.load(std::memory_order_relaxed)) {
+    pacer.wait_for_turn();
     auto opened = MilterClient::open(options.address, client_options);
     if (!opened) {
       note_error("connect: " + opened.error().message);
@@ -235,6 +261,7 @@ void run_connection_thread(SharedState& shared, int thread_index, Tally& tally) 
       continue;
     }
     for (int m = 0; m < options.messages_per_connection && !shared.stop.load(std::memory_order_relaxed); ++m) {
+      if (m > 0) pacer.wait_for_turn();
       const std::uint64_t number = shared.issued.fetch_add(1, std::memory_order_relaxed);
       if (options.message_budget != 0 && number >= options.message_budget) {
         shared.stop = true;

@@ -30,6 +30,10 @@ struct DriveOptions {
   std::size_t marked_every = 0;
   int connections = 8;
   int messages_per_connection = 1;  // Postfix: one milter connection per SMTP session
+  // Messages per second offered by all connections together, each starting
+  // on a schedule (open loop); 0: each connection starts its next message as
+  // soon as the last is answered, which saturates the milter.
+  double rate = 0;
   std::chrono::milliseconds warmup{500};
   std::chrono::milliseconds duration{3000};
   // A slow cell's window stays open until this many messages (and three
@@ -52,7 +56,9 @@ struct DriveResult {
   std::uint64_t round_trips = 0;      // of the counted messages, their sessions' set-up included
   std::map<std::string, std::uint64_t> outcomes;  // "continue+header", "discard+quarantine", ...
   ProcessUsage milter_before;
-  ProcessUsage milter_after;  // peak_rss_kib: the peak during the window
+  // peak_rss_kib: the peak during the window, from the resident set at its
+  // start, which includes what the allocator kept from earlier cells.
+  ProcessUsage milter_after;
   double client_cpu_seconds = 0;
 
   double messages_per_second() const { return seconds > 0 ? static_cast<double>(messages) / seconds : 0; }

@@ -218,7 +218,7 @@ Status reset_peak_rss(pid_t pid) {
   return Status::success();
 }
 
-Result<MilterUnderTest> start_privmilter(const BinaryPaths& paths, SocketKind socket,
+Result<MilterUnderTest> start_privmilter(const BinaryPaths& paths, std::string_view engine, SocketKind socket,
                                          const std::filesystem::path& work) {
   // The shipped configuration keeps its state in ../var: beside config/ here.
   const auto config_dir = work / "config";
@@ -235,8 +235,14 @@ Result<MilterUnderTest> start_privmilter(const BinaryPaths& paths, SocketKind so
     if (!port) return port.error();
     config.replace(static_cast<std::size_t>(found.position(2)), static_cast<std::size_t>(found.length(2)),
                    "127.0.0.1:" + std::to_string(*port));
-    std::ofstream(config_file, std::ios::trunc) << config;
   }
+  // Whatever engine the shipped configuration names, this one runs.
+  config = std::regex_replace(config, std::regex(R"(\n  engine: \S+\n)"), "\n");
+  const std::string milter_block = "\nmilter:\n";
+  if (const auto at = config.find(milter_block); at != std::string::npos) {
+    config.insert(at + milter_block.size(), "  engine: " + std::string(engine) + "\n");
+  }
+  std::ofstream(config_file, std::ios::trunc) << config;
   if (Status keys = run_to_completion({paths.privmilterctl.string(), "keygen", "-c", config_file.string()},
                                       work / "keygen.log");
       !keys) {
@@ -250,7 +256,8 @@ Result<MilterUnderTest> start_privmilter(const BinaryPaths& paths, SocketKind so
   if (Status serving = wait_until_serving(**process, *address); !serving) {
     return make_error("privmilter " + serving.error().message);
   }
-  return MilterUnderTest{"privmilter", *address, std::move(*process)};
+  return MilterUnderTest{engine == "libmilter" ? "privmilter" : "privmilter-" + std::string(engine), *address,
+                         std::move(*process)};
 }
 
 std::vector<std::string> null_milter_options(std::string_view mode) {

@@ -75,7 +75,8 @@ struct MilterUnderTest {
 
 // `work` is a private directory; privmilter's copy of the configuration,
 // keys, quarantine, audit log and spool live under it.
-Result<MilterUnderTest> start_privmilter(const BinaryPaths& paths, SocketKind socket,
+// engine: libmilter or asio (milter.engine).
+Result<MilterUnderTest> start_privmilter(const BinaryPaths& paths, std::string_view engine, SocketKind socket,
                                          const std::filesystem::path& work);
 
 // The null milter's options for a mode: "naive" answers every stage and

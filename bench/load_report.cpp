@@ -12,7 +12,7 @@ std::string fixed(double value, int decimals) {
   return text;
 }
 
-// Three significant digits, at least none after the point for large values.
+// About three significant digits; whole numbers from 100 up.
 std::string significant(double value) {
   if (value >= 100) return fixed(value, 0);
   if (value >= 10) return fixed(value, 1);
@@ -71,7 +71,7 @@ std::string Report::markdown() const {
     if (!any) continue;
     out << "### " << (socket == SocketKind::unix_socket ? "Unix socket" : "TCP (loopback)") << "\n\n"
         << "| milter | size | kind | bytes | conns | msgs/s | p50 ms | p99 ms | max ms | CPU µs/msg "
-           "| peak RSS | RT/msg | outcomes |\n"
+           "| RSS start → peak | RT/msg | outcomes |\n"
         << "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
     for (const auto& cell : cells_) {
       if (cell.socket != socket) continue;
@@ -80,7 +80,8 @@ std::string Report::markdown() const {
           << " | " << cell.message_bytes << " | " << cell.connections << " | " << significant(r.messages_per_second())
           << " | " << significant(r.latency_percentile_ms(0.5)) << " | " << significant(r.latency_percentile_ms(0.99))
           << " | " << significant(r.latency_percentile_ms(1.0)) << " | " << significant(r.milter_cpu_us_per_message())
-          << " | " << bytes_label(r.milter_after.peak_rss_kib * 1024) << " | "
+          << " | " << bytes_label(r.milter_before.rss_kib * 1024) << " → "
+          << bytes_label(r.milter_after.peak_rss_kib * 1024) << " | "
           << significant(r.round_trips_per_message()) << " | " << format_outcomes(r) << " |\n";
     }
     out << "\n";
@@ -93,19 +94,19 @@ std::string Report::ratio_table() const {
   std::ostringstream out;
   bool header = false;
   for (const auto& cell : cells_) {
-    if (cell.milter != "privmilter") continue;
+    if (!cell.milter.starts_with("privmilter")) continue;
     const Cell* naive = find("null-naive", cell);
     const Cell* lean = find("null-lean", cell);
     if (naive == nullptr && lean == nullptr) continue;
     if (!header) {
       out << "### privmilter against the null milters (same run)\n\n"
-          << "| socket | size | kind | conns | msgs/s ÷ naive | msgs/s ÷ lean | CPU/msg ÷ naive | CPU/msg ÷ lean |\n"
-          << "|---|---|---|---|---|---|---|---|\n";
+          << "| milter | socket | size | kind | conns | msgs/s ÷ naive | msgs/s ÷ lean | CPU/msg ÷ naive | CPU/msg ÷ lean |\n"
+          << "|---|---|---|---|---|---|---|---|---|\n";
       header = true;
     }
     auto ratio = [](double a, double b) { return b > 0 ? fixed(a / b, 2) : std::string("-"); };
     const auto& p = cell.result;
-    out << "| " << to_string(cell.socket) << " | " << size_label(cell.nominal_bytes) << " | "
+    out << "| " << cell.milter << " | " << to_string(cell.socket) << " | " << size_label(cell.nominal_bytes) << " | "
         << to_string(cell.kind) << " | " << cell.connections << " | "
         << (naive ? ratio(p.messages_per_second(), naive->result.messages_per_second()) : "-") << " | "
         << (lean ? ratio(p.messages_per_second(), lean->result.messages_per_second()) : "-") << " | "
@@ -136,6 +137,7 @@ nlohmann::json Report::json() const {
                         {"p99", r.latency_percentile_ms(0.99)},
                         {"max", r.latency_percentile_ms(1.0)}}},
         {"milter_cpu_us_per_message", r.milter_cpu_us_per_message()},
+        {"milter_rss_at_start_kib", r.milter_before.rss_kib},
         {"milter_peak_rss_kib", r.milter_after.peak_rss_kib},
         {"milter_threads", r.milter_after.threads},
         {"client_cpu_seconds", r.client_cpu_seconds},

@@ -34,7 +34,7 @@ using namespace privmilter::bench;
 struct Settings {
   BinaryPaths paths{PRIVMILTER_DAEMON_PATH, PRIVMILTERCTL_PATH, PRIVMILTER_NULL_MILTER_PATH,
                     PRIVMILTER_SOURCE_DIR "/config"};
-  std::vector<std::string> milters{"privmilter", "null-naive", "null-lean"};
+  std::vector<std::string> milters{"privmilter", "privmilter-asio", "null-naive", "null-lean"};
   std::vector<std::string> sizes{"1k", "10k", "100k", "5m"};
   std::vector<std::string> kinds{"plain", "html", "docx", "pdf"};
   std::vector<int> connections{1, 8, 64};
@@ -44,6 +44,7 @@ struct Settings {
   std::uint64_t min_messages = 10;
   double max_duration_seconds = 180;
   int messages_per_connection = 1;
+  double rate = 0;
   std::size_t marked_every = 0;
   std::uint64_t soak = 0;
   std::string json_path;
@@ -84,8 +85,9 @@ std::vector<std::unique_ptr<MilterUnderTest>> start_milters(const Settings& sett
   for (const auto& name : settings.milters) {
     const auto directory = work / (name + "-" + std::string(to_string(socket)));
     std::filesystem::create_directories(directory);
-    auto started = name == "privmilter" ? start_privmilter(settings.paths, socket, directory)
-                                        : start_null_milter(settings.paths, name.substr(5), socket, directory);
+    auto started = name == "privmilter"         ? start_privmilter(settings.paths, "libmilter", socket, directory)
+                   : name == "privmilter-asio" ? start_privmilter(settings.paths, "asio", socket, directory)
+                                               : start_null_milter(settings.paths, name.substr(5), socket, directory);
     if (!started) throw std::runtime_error("cannot start " + name + ": " + started.error().message);
     std::cerr << "started " << name << " (pid " << started->process->pid() << ") on " << started->address << "\n";
     milters.push_back(std::make_unique<MilterUnderTest>(std::move(*started)));
@@ -103,6 +105,7 @@ DriveOptions drive_options(const Settings& settings, const MilterUnderTest& milt
   options.marked_every = settings.marked_every;
   options.connections = connections;
   options.messages_per_connection = settings.messages_per_connection;
+  options.rate = settings.rate;
   options.warmup = std::chrono::milliseconds(static_cast<long>(settings.warmup_seconds * 1000));
   options.duration = std::chrono::milliseconds(static_cast<long>(settings.duration_seconds * 1000));
   options.min_messages = settings.min_messages;
@@ -137,6 +140,7 @@ int run_matrix(const Settings& settings, const std::vector<SocketKind>& sockets,
     }
   }
   report.set_machine_state_after(machine_state());
+  if (settings.rate > 0) std::cout << "Offered load: " << settings.rate << " messages/s per cell (open loop)\n";
   std::cout << report.markdown();
   if (!settings.json_path.empty()) std::ofstream(settings.json_path) << report.json().dump(2) << "\n";
   return 0;
@@ -211,9 +215,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--config-dir", settings.paths.config_dir, "configuration folder to copy (privmilter.yaml, policy, ...)")
       ->capture_default_str();
-  app.add_option("--milters", settings.milters, "privmilter, null-naive, null-lean")
+  app.add_option("--milters", settings.milters, "privmilter (libmilter engine), privmilter-asio, null-naive, null-lean")
       ->delimiter(',')
-      ->check(CLI::IsMember({"privmilter", "null-naive", "null-lean"}))
+      ->check(CLI::IsMember({"privmilter", "privmilter-asio", "null-naive", "null-lean"}))
       ->capture_default_str();
   app.add_option("--sizes", settings.sizes, "nominal message sizes (1k, 10k, 100k, 5m)")
       ->delimiter(',')
@@ -240,6 +244,10 @@ int main(int argc, char** argv) {
   app.add_option("--messages-per-connection", settings.messages_per_connection,
                  "messages per milter connection (Postfix: one connection per SMTP session)")
       ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--rate", settings.rate,
+                 "offered load in messages/s for all connections together (open loop); 0: as fast as answered")
+      ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   app.add_option("--marked-every", settings.marked_every,
                  "every Nth message carries a privilege marking (the shipped policy quarantines it); 0: none")

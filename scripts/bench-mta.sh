@@ -2,8 +2,9 @@
 # bench-mta.sh: messages/s end to end through a private Postfix and a
 # private Sendmail (tests/e2e/*_harness.sh) driven by smtp-source, Postfix's
 # own load generator: no milter, privmilter (shipped configuration and
-# policy), and privmilter-null-milter naive (answers every stage) and lean
-# (no-reply stages, only the stages it needs), over a unix socket and over
+# policy) on its libmilter engine and on its own (privmilter-asio), and
+# privmilter-null-milter naive (answers every stage) and lean (no-reply
+# stages, only the stages it needs), over a unix socket and over
 # TCP, the null milter with and without a header added at end of message.
 # privmilter always adds one (X-Privmilter on outgoing mail). Prints one
 # Markdown table per MTA.
@@ -32,7 +33,7 @@ SENDMAIL_MESSAGES=${SENDMAIL_MESSAGES:-400}
 SESSIONS=${SESSIONS:-8 1}
 SIZE=${SIZE:-10k}
 KIND=${KIND:-plain}
-MILTERS=${MILTERS:-none privmilter null-naive null-lean}
+MILTERS=${MILTERS:-none privmilter privmilter-asio null-naive null-lean}
 SOCKETS=${SOCKETS:-unix inet}
 WARMUP=${WARMUP:-200}
 QUEUE_TMPFS=${QUEUE_TMPFS:-yes}
@@ -148,8 +149,11 @@ start_milter() {
     sendmail_address="inet:$port@127.0.0.1"
   fi
   milter_audit=""
-  if [ "$name" = privmilter ]; then
+  if [ "$name" = privmilter ] || [ "$name" = privmilter-asio ]; then
+    local engine=libmilter
+    [ "$name" = privmilter-asio ] && engine=asio
     cp -R "$root/config" "$dir/config"
+    sed -i -E "s/^(  engine:[[:space:]]*)[a-z]+/\\1$engine/" "$dir/config/privmilter.yaml"
     mkdir -p "$dir/var"
     local metrics_port
     pfh_free_port metrics_port
@@ -264,8 +268,8 @@ for name in $MILTERS; do
     continue
   fi
   for kind in $SOCKETS; do
-    if [ "$name" = privmilter ]; then
-      rows_for privmilter "$kind" yes
+    if [ "$name" = privmilter ] || [ "$name" = privmilter-asio ]; then
+      rows_for "$name" "$kind" yes
     else
       rows_for "$name" "$kind" no
       rows_for "$name" "$kind" yes
