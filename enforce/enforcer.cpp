@@ -92,6 +92,7 @@ struct Run {
       spdlog::error("queue {}: quarantine write failed, deferring: {}", envelope.queue_id, stored.error().message);
       record.error = "quarantine write failed: " + stored.error().message;
       result.edits = tempfail_edits(result.reference);
+      result.failure = EnforcementFailure::quarantine_write;
     } else {
       result.quarantine_id = result.reference;
       record.quarantine_id = result.reference;
@@ -165,6 +166,7 @@ struct Run {
         if (verdict.route.empty()) {
           record.error = "encrypt fallback route names no gateway";
           result.edits = tempfail_edits(result.reference);
+          result.failure = EnforcementFailure::enforcement;
           break;
         }
         result.edits = delivery_edits(verdict);
@@ -263,6 +265,7 @@ EnforcementResult Enforcer::enforce(const Envelope& envelope, const Verdict& ver
     record.error = std::string("enforcement failed: ") + e.what();
     // A completed quarantine stands; anything else is retried by the MTA.
     if (result.edits.disposition != Disposition::discard) result.edits = tempfail_edits(result.reference);
+    if (result.failure == EnforcementFailure::none) result.failure = EnforcementFailure::enforcement;
   }
 
   record.disposition = std::string(to_string(result.edits.disposition));
@@ -270,6 +273,7 @@ EnforcementResult Enforcer::enforce(const Envelope& envelope, const Verdict& ver
     // An unrecorded decision must not take effect: keep the mail at the MTA.
     // A completed quarantine stands, since a retry would only hold it twice.
     spdlog::error("queue {}: audit log write failed, deferring: {}", envelope.queue_id, logged.error().message);
+    result.failure = EnforcementFailure::audit_write;
     if (result.edits.disposition != Disposition::discard) {
       result.edits = tempfail_edits(result.reference);
     }

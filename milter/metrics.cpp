@@ -257,10 +257,14 @@ MtaEdits MessageMeter::finish(MessageAction action, MtaEdits edits) {
   return edits;
 }
 
-ErrorKind enforcement_failure(const Verdict& verdict) {
-  const bool holds = verdict.action == Action::quarantine ||
-                     (verdict.action == Action::encrypt && verdict.encrypt_fallback == EncryptFallback::quarantine);
-  return holds ? ErrorKind::quarantine_write : ErrorKind::audit_write;
+std::optional<ErrorKind> error_kind_of(EnforcementFailure failure) {
+  switch (failure) {
+    case EnforcementFailure::none: return std::nullopt;
+    case EnforcementFailure::quarantine_write: return ErrorKind::quarantine_write;
+    case EnforcementFailure::audit_write: return ErrorKind::audit_write;
+    case EnforcementFailure::enforcement: return ErrorKind::internal;
+  }
+  return ErrorKind::internal;
 }
 
 std::string Metrics::render(const ScrapeState& state) const {

@@ -16,6 +16,7 @@
 #include <string>
 #include <string_view>
 
+#include "privmilter/enforce.h"
 #include "privmilter/message_facts.h"
 #include "privmilter/mta_edits.h"
 #include "privmilter/verdict.h"
@@ -227,9 +228,8 @@ class MessageMeter {
   bool finished_ = false;
 };
 
-// Why the enforcer deferred a decided message. It defers only when what
-// protects the message failed: holding it (a quarantine, or an encrypt
-// whose fallback is to quarantine) or, for anything else, recording it.
-ErrorKind enforcement_failure(const Verdict& verdict);
+// The error a failed enforcement counts as (EnforcementResult::failure);
+// nothing when it did not fail, including a deferral the policy chose.
+std::optional<ErrorKind> error_kind_of(EnforcementFailure failure);
 
 }  // namespace privmilter::milter

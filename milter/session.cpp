@@ -227,7 +227,7 @@ MtaEdits Connection::on_end_of_message(std::string_view queue_id) {
                verdict.deciding_rule.empty() ? "-" : verdict.deciding_rule, to_string(result.edits.disposition),
                result.reference);
   engine_.metrics().count_verdict(verdict);
-  if (result.edits.disposition == Disposition::tempfail) engine_.metrics().count_error(enforcement_failure(verdict));
+  if (const auto error = error_kind_of(result.failure)) engine_.metrics().count_error(*error);
   return meter.finish(message_action(verdict.action), std::move(result.edits));
 }
 

@@ -44,10 +44,20 @@ struct EnforcementContext {
   std::string firm_name;
 };
 
+// Why the verdict could not be carried out; the message is then deferred
+// (a completed quarantine stands).
+enum class EnforcementFailure {
+  none,
+  quarantine_write,  // the message to hold could not be stored
+  audit_write,       // the decision could not be recorded
+  enforcement,       // anything else: an encrypt fallback without a gateway, an exception
+};
+
 struct EnforcementResult {
   MtaEdits edits;
   std::string reference;
   std::string quarantine_id;  // set when the message was quarantined
+  EnforcementFailure failure = EnforcementFailure::none;
 };
 
 // Never throws and never loses a message: when a side effect that protects

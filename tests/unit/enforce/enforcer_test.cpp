@@ -112,6 +112,7 @@ TEST_F(EnforcerTest, AcceptCarriesTheVerdictHeaders) {
   verdict.add_headers = {{"X-Privmilter", "scanned"}};
   auto result = enforcer_.enforce(envelope(), verdict, spool_, std::chrono::system_clock::now());
   EXPECT_EQ(result.edits.disposition, Disposition::accept);
+  EXPECT_EQ(result.failure, EnforcementFailure::none);
   ASSERT_EQ(result.edits.add_headers.size(), 1u);
   EXPECT_EQ(result.edits.add_headers[0].value, "scanned");
   EXPECT_FALSE(result.edits.replace_body);
@@ -143,6 +144,7 @@ TEST_F(EnforcerTest, QuarantineFailureTempfailsSoTheMtaKeepsTheMessage) {
   verdict.action = Action::quarantine;
   auto result = enforcer.enforce(envelope(), verdict, spool_, std::chrono::system_clock::now());
   EXPECT_EQ(result.edits.disposition, Disposition::tempfail);
+  EXPECT_EQ(result.failure, EnforcementFailure::quarantine_write);
   ASSERT_TRUE(result.edits.reply);
   EXPECT_EQ(result.edits.reply->code, "451");
   auto lines = decisions();
@@ -173,6 +175,7 @@ TEST_F(EnforcerTest, AnUnrecordableDecisionIsDeferred) {
   verdict.notify_sender = true;
   auto result = enforcer.enforce(envelope(), verdict, spool_, std::chrono::system_clock::now(), context());
   EXPECT_EQ(result.edits.disposition, Disposition::tempfail);
+  EXPECT_EQ(result.failure, EnforcementFailure::audit_write);
   EXPECT_TRUE(sink_.sent.empty());  // a deferred message is not yet decided
 }
 
@@ -239,6 +242,7 @@ TEST_F(EnforcerTest, AMissingCertificateRoutesInClearOnlyToTheGateway) {
 TEST_F(EnforcerTest, ARouteFallbackWithoutAGatewayIsDeferredNotDelivered) {
   const auto result = enforce(envelope({"frank@nocert.example"}), encrypt_verdict(EncryptFallback::route));
   EXPECT_EQ(result.edits.disposition, Disposition::tempfail);
+  EXPECT_EQ(result.failure, EnforcementFailure::enforcement);
   EXPECT_EQ(result.edits.reply->code, "451");
 }
 
