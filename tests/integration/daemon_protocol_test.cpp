@@ -8,35 +8,10 @@
 #include <thread>
 
 #include "daemon_fixture.h"
+#include "sample_messages.h"
 
 namespace privmilter::integration {
 namespace {
-
-constexpr const char* kOrdinary =
-    "From: Alice <alice@examplelaw.com>\n"
-    "To: Bob <bob@client.example>\n"
-    "Subject: Lunch\n"
-    "\n"
-    "Are you free on Friday?\n";
-
-constexpr const char* kPrivileged =
-    "From: Alice <alice@examplelaw.com>\n"
-    "To: Bob <bob@client.example>\n"
-    "Subject: Draft settlement\n"
-    "MIME-Version: 1.0\n"
-    "Content-Type: text/plain; charset=utf-8\n"
-    "\n"
-    "PRIVILEGED & CONFIDENTIAL\n"
-    "ATTORNEY-CLIENT COMMUNICATION\n"
-    "\n"
-    "Our position on the settlement figure is as follows.\n";
-
-constexpr const char* kSsn =
-    "From: Alice <alice@examplelaw.com>\n"
-    "To: Bob <bob@client.example>\n"
-    "Subject: Form details\n"
-    "\n"
-    "The claimant's number is 123-45-6789.\n";
 
 TEST_F(DaemonTest, NegotiatesOnlyTheStagesAndMacrosItUses) {
   start_daemon();

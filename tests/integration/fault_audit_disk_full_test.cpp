@@ -9,17 +9,11 @@
 #include <sstream>
 
 #include "daemon_fixture.h"
+#include "sample_messages.h"
 #include "tmpfs_mount.h"
 
 namespace privmilter::integration {
 namespace {
-
-constexpr const char* kOrdinary =
-    "From: Alice <alice@examplelaw.com>\n"
-    "To: Bob <bob@client.example>\n"
-    "Subject: Lunch\n"
-    "\n"
-    "Are you free on Friday?\n";
 
 bool deferred(const MessageResult& result) {
   return result.verdict.kind == ReplyKind::replycode && result.verdict.text.rfind("451 4.3.0", 0) == 0;

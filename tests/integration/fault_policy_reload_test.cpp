@@ -10,6 +10,7 @@
 #include <ostream>
 
 #include "reload_fixture.h"
+#include "sample_messages.h"
 
 namespace privmilter::integration {
 namespace {
@@ -23,13 +24,6 @@ rules:
     action: add_header
     header: { name: X-Late-Rules, value: "in force" }
 )";
-
-constexpr const char* kOrdinary =
-    "From: Alice <alice@examplelaw.com>\n"
-    "To: Bob <bob@client.example>\n"
-    "Subject: Lunch\n"
-    "\n"
-    "Are you free on Friday?\n";
 
 enum class Breakage { invalid_rule, missing_phrase_file, oversized };
 

@@ -10,21 +10,10 @@
 #include <map>
 
 #include "daemon_fixture.h"
+#include "sample_messages.h"
 
 namespace privmilter::integration {
 namespace {
-
-constexpr const char* kPrivileged =
-    "From: Alice <alice@examplelaw.com>\n"
-    "To: Bob <bob@client.example>\n"
-    "Subject: Draft settlement\n"
-    "MIME-Version: 1.0\n"
-    "Content-Type: text/plain; charset=utf-8\n"
-    "\n"
-    "PRIVILEGED & CONFIDENTIAL\n"
-    "ATTORNEY-CLIENT COMMUNICATION\n"
-    "\n"
-    "Our position on the settlement figure is as follows.\n";
 
 // The unprivileged account every Debian system has.
 constexpr const char* kUser = "nobody";

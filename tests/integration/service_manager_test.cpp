@@ -6,23 +6,19 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 
 #include "daemon_fixture.h"
+#include "service_manager.h"
+#include "sample_messages.h"
 #include "support/unique_fd.h"
 
 namespace privmilter::integration {
 namespace {
 
 constexpr auto kDeadline = std::chrono::seconds(60);
-
-constexpr const char* kOrdinary =
-    "From: Alice <alice@examplelaw.com>\n"
-    "To: Bob <bob@client.example>\n"
-    "Subject: Lunch\n"
-    "\n"
-    "Are you free on Friday?\n";
 
 // One notification: "KEY=VALUE" lines.
 struct Notification {
@@ -127,6 +123,51 @@ TEST_F(ServiceManagerTest, WatchdogPingsKeepComingWhileTheDaemonIsHealthy) {
   auto result = send(outgoing({"bob@client.example"}), kOrdinary);
   EXPECT_EQ(result.added_header("X-Privmilter"), "scanned");
   EXPECT_TRUE(notify_->until("WATCHDOG=1"));
+}
+
+// systemd restarts a daemon whose pings stop: they stop while its health
+// check fails (engine_answers, e.g. a quarantine index that no longer
+// answers) and come back when it passes. The daemon's own ServiceManager,
+// in this process, with the check's answer in the test's hands.
+TEST_F(ServiceManagerTest, WatchdogPingsStopWhileTheHealthCheckFailsAndResume) {
+  notify_.emplace(path("notify.sock"));
+  ASSERT_TRUE(notify_->bound()) << std::strerror(errno);
+  // sd_notify reads the socket from the environment at every ping.
+  ::setenv("NOTIFY_SOCKET", notify_->path().c_str(), 1);
+  ::setenv("WATCHDOG_USEC", "400000", 1);
+  ::unsetenv("WATCHDOG_PID");
+  struct EnvironmentReset {
+    ~EnvironmentReset() {
+      ::unsetenv("NOTIFY_SOCKET");
+      ::unsetenv("WATCHDOG_USEC");
+    }
+  } reset_environment;
+  std::atomic<bool> healthy{true};
+  milter::ServiceManager manager;
+  manager.start_watchdog([&healthy]() -> Status {
+    if (healthy) return Status::success();
+    return make_error("quarantine index does not answer");
+  });
+  ASSERT_TRUE(notify_->until("WATCHDOG=1")) << "no ping while healthy";
+  healthy = false;
+  // Healthy, it pings every 200 ms; a ping already on its way may still
+  // come, then none for many intervals.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  bool silent = false;
+  while (!silent && std::chrono::steady_clock::now() < deadline) {
+    silent = true;
+    const auto window_end = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    while (auto notification = notify_->next(window_end)) {
+      if (notification->has("WATCHDOG=1")) {
+        silent = false;
+        break;
+      }
+    }
+  }
+  EXPECT_TRUE(silent) << "pings went on while the health check failed";
+  healthy = true;
+  EXPECT_TRUE(notify_->until("WATCHDOG=1")) << "pings did not resume";
+  manager.stop_watchdog();
 }
 
 TEST_F(ServiceManagerTest, NoWatchdogPingsWhenTheServiceManagerAsksForNone) {
