@@ -5,7 +5,7 @@
 # of the test fixtures, the shipped policy and ../shared/corpus/ (when
 # present). Fails on any crash, leak, timeout, out-of-memory or sanitizer
 # report and prints how to reproduce it. Arguments name the targets to run
-# (default: all four). docs/FUZZING.md.
+# (default: all five). docs/FUZZING.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,7 +13,7 @@ build_dir=${PRIVMILTER_FUZZ_BUILD_DIR:-build-fuzz}
 seconds=${PRIVMILTER_FUZZ_SECONDS:-60}
 parallel=${PRIVMILTER_FUZZ_PARALLEL:-$(nproc)}
 corpus_dir=${PRIVMILTER_FUZZ_CORPUS:-../shared/corpus}
-targets=(content_extraction_fuzzer policy_loader_fuzzer release_token_fuzzer milter_session_fuzzer)
+targets=(content_extraction_fuzzer policy_loader_fuzzer release_token_fuzzer milter_session_fuzzer milter_wire_fuzzer)
 [ $# -gt 0 ] && targets=("$@")
 
 # What one input may be: a message up to a few attachments, a policy folder,
@@ -23,12 +23,14 @@ declare -A max_len=(
   [policy_loader_fuzzer]=32768
   [release_token_fuzzer]=4096
   [milter_session_fuzzer]=131072
+  [milter_wire_fuzzer]=131072
 )
 declare -A dictionaries=(
   [content_extraction_fuzzer]="mime.dict"
   [policy_loader_fuzzer]="policy.dict"
   [release_token_fuzzer]="release_token.dict"
   [milter_session_fuzzer]="milter_session.dict mime.dict"
+  [milter_wire_fuzzer]="mime.dict"
 )
 
 launcher=()

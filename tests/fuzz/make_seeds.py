@@ -16,7 +16,8 @@ import sys
 from email.message import EmailMessage
 from pathlib import Path
 
-TARGETS = ["content_extraction_fuzzer", "policy_loader_fuzzer", "release_token_fuzzer", "milter_session_fuzzer"]
+TARGETS = ["content_extraction_fuzzer", "policy_loader_fuzzer", "release_token_fuzzer", "milter_session_fuzzer",
+           "milter_wire_fuzzer"]
 MAX_SEED_BYTES = 1 << 20
 MAX_SESSION_SEED_BYTES = 128 << 10
 DIRECTORY_FILES = ["users.csv", "groups.yaml", "clients.csv", "matters.csv", "walls.yaml", "webmail.txt"]
@@ -38,6 +39,39 @@ SESSION_PRELUDES = [
     "connect mx.outside.example 192.0.2.7 smtpd\nmail <someone@outside.example>\nrcpt <jdoe@examplelaw.com>\nmessage\n",
     "mail <jdoe@examplelaw.com> jdoe\nrcpt <asmith@examplelaw.com>\nmessage\n",
 ]
+
+
+def packet(command: bytes, data: bytes = b"") -> bytes:
+    return (len(data) + 1).to_bytes(4, "big") + command + data
+
+
+def wire_conversation(raw: bytes, protocol: int) -> bytes:
+    """The milter packets Postfix sends for one message: negotiation (all
+    actions, `protocol` bits), macros, connect, MAIL, RCPT, the header
+    fields, end of headers, the body in 64 KB pieces, end of message, quit.
+    Prefixed with 0xFF: the stream is read at once."""
+    head, _, body = raw.replace(b"\r\n", b"\n").partition(b"\n\n")
+    fields = []
+    for line in head.split(b"\n"):
+        if line[:1] in (b" ", b"\t") and fields:
+            fields[-1] += b"\r\n" + line
+        elif b":" in line:
+            fields.append(line)
+    out = packet(b"O", (6).to_bytes(4, "big") + (0x1FF).to_bytes(4, "big") + protocol.to_bytes(4, "big"))
+    out += packet(b"D", b"C{daemon_name}\0smtpd\0{client_addr}\x0010.1.2.3\0")
+    out += packet(b"C", b"ws1.examplelaw.com\x004" + (25).to_bytes(2, "big") + b"10.1.2.3\0")
+    out += packet(b"D", b"Mi\0Q1\0{auth_authen}\0jdoe\0")
+    out += packet(b"M", b"<jdoe@examplelaw.com>\0")
+    out += packet(b"R", b"<bob@acme-widgets.example>\0")
+    for field in fields:
+        name, _, value = field.partition(b":")
+        out += packet(b"L", name + b"\0" + value.lstrip(b" ") + b"\0")
+    out += packet(b"N")
+    body = body.replace(b"\n", b"\r\n")
+    for start in range(0, len(body), 65535):
+        out += packet(b"B", body[start:start + 65535])
+    out += packet(b"D", b"Ei\0Q1\0")
+    return b"\xff" + out + packet(b"E") + packet(b"Q")
 
 
 def write_seed(folder: Path, content: bytes) -> None:
@@ -123,6 +157,8 @@ def main() -> int:
         if len(raw) <= MAX_SESSION_SEED_BYTES:
             prelude = SESSION_PRELUDES[session_count % len(SESSION_PRELUDES)]
             write_seed(out / "milter_session_fuzzer", prelude.encode() + raw)
+            # Postfix's no-reply stages, and an MTA that waits at each.
+            write_seed(out / "milter_wire_fuzzer", wire_conversation(raw, 0x1FFFFF if session_count % 2 else 0))
             session_count += 1
     for seed in policy_seeds(source):
         write_seed(out / "policy_loader_fuzzer", seed)

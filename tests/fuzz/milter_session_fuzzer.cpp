@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "engine.h"
+#include "fuzz/fuzz_daemon.h"
 #include "fuzz/fuzz_support.h"
 #include "milter_session_script.h"
 #include "privmilter/release_token.h"
@@ -38,49 +39,8 @@ using privmilter::fuzzing::Stage;
 using privmilter::milter::Connection;
 using privmilter::milter::StageReply;
 
-fs::path source_directory() {
-  if (const char* from_environment = std::getenv("PRIVMILTER_SOURCE_DIR")) return from_environment;
-  return PRIVMILTER_SOURCE_DIR;
-}
-
-// Small limits, so that every one of them can be reached by a short input.
-std::string configuration() {
-  const fs::path source = source_directory();
-  return "milter: {socket: 'inet:8891@127.0.0.1'}\n"
-         "firm: {name: Example Law LLP, internal_domains: [examplelaw.com], internal_networks: [10.0.0.0/8, ::1/128]}\n"
-         "policy: " + (source / "config/policy").string() + "\n"
-         "directory: " + (source / "config/directory").string() + "\n"
-         "quarantine: {directory: quarantine, key_file: keys/quarantine.key}\n"
-         "audit: {log: audit/audit.log, key_file: keys/audit.key, rotate_bytes: 8388608}\n"
-         "release: {key_file: keys/release.key}\n"
-         "notify: {from: privmilter@examplelaw.com, outbox: outbox}\n"
-         "spool: {directory: spool, memory_threshold: 4096}\n"
-         "on_error: tempfail\n"
-         "limits: {max_header_count: 64, max_header_bytes: 16384, max_recipients: 16,\n"
-         "         max_message_bytes: 1048576, max_mime_parts: 64, max_mime_depth: 8,\n"
-         "         max_part_bytes: 1048576, max_total_bytes: 4194304, max_archive_entries: 64,\n"
-         "         max_text_bytes: 262144, time_budget_ms: 2000}\n";
-}
-
-struct Daemon {
-  privmilter::testing::TempDir folder;
-  std::unique_ptr<privmilter::milter::Engine> engine;
-  std::uint64_t entries_held = 0;
-
-  Daemon() {
-    privmilter::testing::write_test_keys(folder.path());
-    auto config = privmilter::load_config_string(configuration(), folder.path(), "fuzz.yaml");
-    if (!config) privmilter::fuzzing::invariant_broken(config.error().message.c_str());
-    auto created = privmilter::milter::Engine::create(std::move(config).value());
-    if (!created) privmilter::fuzzing::invariant_broken(created.error().message.c_str());
-    engine = std::move(created).value();
-  }
-};
-
-Daemon& daemon_instance() {
-  static Daemon daemon;
-  return daemon;
-}
+using privmilter::fuzzing::Daemon;
+using privmilter::fuzzing::daemon_instance;
 
 std::string argument(const ScriptStep& step, std::size_t index, std::string_view otherwise = {}) {
   return index < step.arguments.size() ? step.arguments[index] : std::string(otherwise);

@@ -40,6 +40,7 @@ std::string strings(std::initializer_list<std::string_view> items) {
 
 // The packets an answer holds, as (command, data).
 std::vector<std::pair<char, std::string>> packets_of(std::string bytes) {
+  if (bytes.empty()) return {};
   PacketReader reader;
   std::memcpy(reader.prepare(bytes.size()), bytes.data(), bytes.size());
   reader.commit(bytes.size());
