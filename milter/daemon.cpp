@@ -4,12 +4,10 @@
 #include <pthread.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
-#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -34,7 +32,6 @@
 #include "privmilter/config.h"
 #include "privmilter/file_io.h"
 #include "privmilter/policy.h"
-#include "privmilter/unique_fd.h"
 #include "privmilter/version.h"
 
 namespace privmilter::milter {
