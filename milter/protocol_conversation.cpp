@@ -124,7 +124,10 @@ ProtocolConversation::Next ProtocolConversation::on_packet(const Packet& packet,
     return fail(std::string("command '") + packet.command + "' before option negotiation");
   }
   switch (packet.command) {
-    case SMFIC_OPTNEG: return negotiate(packet.data, out);
+    case SMFIC_OPTNEG:
+      // Only before a session starts (first, or after QUIT_NC), as libmilter.
+      if (connection_) return fail("option negotiation in the middle of a session");
+      return negotiate(packet.data, out);
     case SMFIC_MACRO: store_macros(packet.data); return Next::read_more;
     case SMFIC_CONNECT:
       connect(packet.data);

@@ -78,10 +78,9 @@ ReplySummary check_replies(const std::string& replies, std::uint32_t offered_act
   return summary;
 }
 
-// The actions the stream's negotiation offers (all, until one is seen).
-std::uint32_t offered_actions(std::string_view data) {
-  if (data.size() < 5 + 12 || data[4] != SMFIC_OPTNEG) return SMFI_CURR_ACTS;
-  FieldReader fields(data.substr(5));
+// The actions an option negotiation offers (all, when it is too short to say).
+std::uint32_t offered_actions(std::string_view negotiation) {
+  FieldReader fields(negotiation);
   fields.uint32();
   return fields.uint32().value_or(SMFI_CURR_ACTS);
 }
@@ -99,7 +98,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // 0-254: reads of 1 to 255 bytes; 255: the whole stream at once.
   const std::size_t read_size = data[0] == 0xFF ? size : std::size_t{data[0]} + 1;
   const std::string_view stream(reinterpret_cast<const char*>(data + 1), size - 1);
-  const std::uint32_t offered = offered_actions(stream);
+  std::uint32_t offered = SMFI_CURR_ACTS;
 
   ProtocolConversation conversation(*privmilter::fuzzing::daemon_instance().engine);
   PacketReader reader;
@@ -110,6 +109,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::memcpy(reader.prepare(piece), stream.data() + offset, piece);
     reader.commit(piece);
     while (auto packet = reader.next()) {
+      // Replies so far answer the offer in force when they were made.
+      check_replies(replies, offered);
+      replies.clear();
+      if (packet->command == SMFIC_OPTNEG) offered = offered_actions(packet->data);
       const auto next = conversation.on_packet(*packet, replies);
       if (next == ProtocolConversation::Next::close) {
         closed = true;

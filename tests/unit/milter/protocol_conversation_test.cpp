@@ -194,6 +194,8 @@ TEST_F(ConversationTest, ANewSessionOnTheSameConnectionStartsAfresh) {
   std::string ignored;
   EXPECT_EQ(send_external_message(ignored).front().first, SMFIR_ADDHEADER);
   EXPECT_EQ(feed(packet(SMFIC_QUIT_NC)), "");
+  // A new session may negotiate again.
+  EXPECT_EQ(packets_of(feed(packet(SMFIC_OPTNEG, negotiation(SMFI_CURR_ACTS, SMFI_CURR_PROT)))).size(), 1u);
   feed(packet(SMFIC_CONNECT, std::string("mta\0" "4\0\x19" "10.1.2.4\0", 16)));
   const auto second = send_external_message(ignored);
   ASSERT_EQ(second.size(), 2u);
@@ -211,6 +213,11 @@ TEST_F(ConversationTest, ProtocolErrorsCloseTheConnection) {
   feed(packet(SMFIC_OPTNEG, negotiation(SMFI_CURR_ACTS, SMFI_CURR_PROT)));
   feed(packet('Z'), ProtocolConversation::Next::close);
   EXPECT_NE(conversation_->close_reason().find("unknown command"), std::string::npos);
+  conversation_ = std::make_unique<ProtocolConversation>(*engine_);
+  feed(packet(SMFIC_OPTNEG, negotiation(SMFI_CURR_ACTS, SMFI_CURR_PROT)));
+  feed(packet(SMFIC_CONNECT, std::string("mta\0" "4\0\x19" "10.1.2.3\0", 16)));
+  feed(packet(SMFIC_OPTNEG, negotiation(SMFI_CURR_ACTS, 0)), ProtocolConversation::Next::close);
+  EXPECT_NE(conversation_->close_reason().find("middle of a session"), std::string::npos);
   conversation_ = std::make_unique<ProtocolConversation>(*engine_);
   feed(packet(SMFIC_QUIT), ProtocolConversation::Next::close);
   EXPECT_EQ(conversation_->close_reason(), "");
