@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "bench/bench_base64.h"
 #include "privmilter/content.h"
 #include "privmilter/spool.h"
 
@@ -24,27 +25,6 @@ namespace {
 
 using privmilter::ContentLimits;
 using privmilter::MessageSpool;
-
-std::string base64(const std::string& bytes) {
-  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  std::size_t line = 0;
-  for (std::size_t i = 0; i < bytes.size(); i += 3) {
-    const std::size_t left = bytes.size() - i;
-    const unsigned value = (static_cast<unsigned char>(bytes[i]) << 16) |
-                           (left > 1 ? static_cast<unsigned char>(bytes[i + 1]) << 8 : 0) |
-                           (left > 2 ? static_cast<unsigned char>(bytes[i + 2]) : 0);
-    out += kAlphabet[(value >> 18) & 63];
-    out += kAlphabet[(value >> 12) & 63];
-    out += left > 1 ? kAlphabet[(value >> 6) & 63] : '=';
-    out += left > 2 ? kAlphabet[value & 63] : '=';
-    if ((line += 4) == 76) {
-      out += "\r\n";
-      line = 0;
-    }
-  }
-  return out + "\r\n";
-}
 
 // Varied prose, so that compression and text handling do realistic work.
 std::string prose(std::size_t bytes) {
@@ -136,7 +116,7 @@ std::string message(const std::string& body_type, const std::string& body,
       body_type + "; charset=utf-8\r\n\r\n" + body + "\r\n";
   for (const auto& [name, bytes] : attachments) {
     raw += "--b\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename=\"" + name +
-           "\"\r\nContent-Transfer-Encoding: base64\r\n\r\n" + base64(bytes);
+           "\"\r\nContent-Transfer-Encoding: base64\r\n\r\n" + privmilter::bench::base64_lines(bytes);
   }
   return raw + "--b--\r\n";
 }

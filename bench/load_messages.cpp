@@ -6,6 +6,7 @@
 #include <random>
 #include <vector>
 
+#include "bench/bench_base64.h"
 #include "bench/load_documents.h"
 
 namespace privmilter::bench {
@@ -146,29 +147,6 @@ std::string html_text(std::size_t bytes, bool marked, std::mt19937& random) {
   return out + "</div></body></html>\r\n";
 }
 
-std::string base64(std::string_view bytes) {
-  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  out.reserve(bytes.size() * 4 / 3 + bytes.size() / 38 + 8);
-  std::size_t line = 0;
-  for (std::size_t i = 0; i < bytes.size(); i += 3) {
-    const std::size_t left = bytes.size() - i;
-    const unsigned value = (static_cast<unsigned char>(bytes[i]) << 16) |
-                           (left > 1 ? static_cast<unsigned char>(bytes[i + 1]) << 8 : 0) |
-                           (left > 2 ? static_cast<unsigned char>(bytes[i + 2]) : 0);
-    out += kAlphabet[(value >> 18) & 63];
-    out += kAlphabet[(value >> 12) & 63];
-    out += left > 1 ? kAlphabet[(value >> 6) & 63] : '=';
-    out += left > 2 ? kAlphabet[value & 63] : '=';
-    if ((line += 4) == 76) {
-      out += kCrlf;
-      line = 0;
-    }
-  }
-  if (line != 0) out += kCrlf;
-  return out;
-}
-
 // Prose for a PDF page: lines of at most 90 characters, a blank line
 // after each paragraph.
 std::vector<std::string> pdf_lines(std::size_t bytes, bool marked, std::mt19937& random) {
@@ -217,7 +195,7 @@ std::string with_attachment(std::size_t nominal, MessageKind kind, bool marked, 
   const std::size_t overhead = raw.size() + kBoundary.size() + 8;
   // base64 with 76-column CRLF lines is 1.37 times the bytes.
   const std::size_t document_bytes = nominal > overhead ? (nominal - overhead) * 100 / 137 : 0;
-  raw += base64(docx ? word_document(paragraphs(std::max<std::size_t>(document_bytes, 600), marked, random),
+  raw += bench::base64_lines(docx ? word_document(paragraphs(std::max<std::size_t>(document_bytes, 600), marked, random),
                                      document_bytes, random)
                      : pdf_document(pdf_lines(std::max<std::size_t>(document_bytes / 2, 600), marked, random),
                                     document_bytes, random));
